@@ -1,0 +1,150 @@
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi.security import HTTPAuthorizationCredentials
+
+from tailored.accounts import service
+from tailored.accounts.repository import UserRepository
+from tailored.accounts.schemas import (
+    ChangePasswordIn,
+    DeleteAccountIn,
+    ExportOut,
+    LoginIn,
+    RegisterIn,
+    TokenOut,
+    UserOut,
+    UserPage,
+)
+from tailored.deps import AdminUser, CurrentUser, SessionDep, SettingsDep, StateDep, bearer
+from tailored.errors import (
+    AdminRequired,
+    EmailTaken,
+    InvalidCredentials,
+    NotAuthenticated,
+    UnprocessableInput,
+    UserNotFound,
+    error_responses,
+)
+
+router = APIRouter(prefix="/api", tags=["accounts"])
+BearerCredentials = Annotated[HTTPAuthorizationCredentials, Depends(bearer)]
+
+
+@router.post(
+    "/auth/register",
+    status_code=status.HTTP_201_CREATED,
+    responses=error_responses(EmailTaken, UnprocessableInput),
+)
+async def register(body: RegisterIn, session: SessionDep, state: StateDep) -> UserOut:
+    """Create a learner account."""
+    user = await service.register(
+        session,
+        state.settings,
+        state.passwords,
+        email=body.email,
+        password=body.password,
+        display_name=body.display_name,
+    )
+    return UserOut.model_validate(user)
+
+
+@router.post("/auth/login", responses=error_responses(InvalidCredentials))
+async def login(body: LoginIn, session: SessionDep, state: StateDep) -> TokenOut:
+    """Exchange email and password for a bearer token that expires."""
+    user = await service.authenticate(
+        session, state.passwords, email=body.email, password=body.password
+    )
+    token, expires_at = await service.issue_token(session, state.settings, user)
+    return TokenOut(access_token=token, expires_at=expires_at)
+
+
+@router.post(
+    "/auth/logout",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=error_responses(NotAuthenticated),
+)
+async def logout(
+    _user: CurrentUser, credentials: BearerCredentials, session: SessionDep, settings: SettingsDep
+) -> Response:
+    """Revoke the token used for this request."""
+    await service.logout(session, settings, credentials.credentials)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/me", responses=error_responses(NotAuthenticated))
+async def me(user: CurrentUser) -> UserOut:
+    """The account behind the token."""
+    return UserOut.model_validate(user)
+
+
+@router.post(
+    "/me/password",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=error_responses(NotAuthenticated, UnprocessableInput),
+)
+async def change_password(
+    body: ChangePasswordIn,
+    user: CurrentUser,
+    credentials: BearerCredentials,
+    session: SessionDep,
+    state: StateDep,
+) -> Response:
+    """Change my password; every other token of mine stops working."""
+    await service.change_password(
+        session,
+        state.settings,
+        state.passwords,
+        user,
+        current_password=body.current_password,
+        new_password=body.new_password,
+        current_token=credentials.credentials,
+    )
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.delete(
+    "/me",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=error_responses(NotAuthenticated),
+)
+async def delete_me(
+    body: DeleteAccountIn, user: CurrentUser, session: SessionDep, state: StateDep
+) -> Response:
+    """Delete my account and everything that belongs to it (password required)."""
+    await service.delete_account(session, state.passwords, user, password=body.password)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/me/export", responses=error_responses(NotAuthenticated))
+async def export_me(user: CurrentUser, session: SessionDep) -> ExportOut:
+    """All data kept about me, as JSON."""
+    return await service.export(session, user)
+
+
+@router.get("/admin/users", responses=error_responses(NotAuthenticated, AdminRequired))
+async def list_users(
+    _admin: AdminUser,
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> UserPage:
+    """Every account, oldest first (admin)."""
+    users, total = await UserRepository(session).list(limit=limit, offset=offset)
+    return UserPage(
+        items=[UserOut.model_validate(u) for u in users], total=total, limit=limit, offset=offset
+    )
+
+
+@router.get(
+    "/admin/users/{user_id}",
+    responses=error_responses(NotAuthenticated, AdminRequired, UserNotFound),
+)
+async def get_user(user_id: uuid.UUID, _admin: AdminUser, session: SessionDep) -> UserOut:
+    """One account (admin)."""
+    user = await UserRepository(session).get(user_id)
+    if user is None:
+        raise UserNotFound()
+    return UserOut.model_validate(user)

@@ -1,0 +1,78 @@
+"""All SQL for users and tokens."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tailored.models import AuthToken, Role, User
+
+
+class UserRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, user_id: uuid.UUID) -> User | None:
+        return await self.session.get(User, user_id)
+
+    async def get_by_email(self, email: str) -> User | None:
+        result = await self.session.execute(select(User).where(User.email == email))
+        return result.scalar_one_or_none()
+
+    async def add(self, user: User) -> User:
+        self.session.add(user)
+        await self.session.flush()
+        return user
+
+    async def delete(self, user: User) -> None:
+        # Rows that reference the user go by ON DELETE CASCADE in the database.
+        await self.session.execute(delete(User).where(User.id == user.id))
+        self.session.expunge(user)
+
+    async def list(self, *, limit: int, offset: int) -> tuple[list[User], int]:
+        total = await self.session.scalar(select(func.count()).select_from(User))
+        rows = await self.session.execute(
+            select(User).order_by(User.created_at, User.id).limit(limit).offset(offset)
+        )
+        return list(rows.scalars()), int(total or 0)
+
+    async def count_admins(self) -> int:
+        total = await self.session.scalar(
+            select(func.count()).select_from(User).where(User.role == Role.admin)
+        )
+        return int(total or 0)
+
+
+class TokenRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, token: AuthToken) -> None:
+        self.session.add(token)
+        await self.session.flush()
+
+    async def get_user_by_digest(self, digest: str, now: datetime) -> User | None:
+        result = await self.session.execute(
+            select(User)
+            .join(AuthToken, AuthToken.user_id == User.id)
+            .where(AuthToken.token_hash == digest, AuthToken.expires_at > now)
+        )
+        return result.scalar_one_or_none()
+
+    async def delete_by_digest(self, digest: str) -> int:
+        result = await self.session.execute(delete(AuthToken).where(AuthToken.token_hash == digest))
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def delete_for_user(self, user_id: uuid.UUID, *, keep_digest: str | None = None) -> int:
+        stmt = delete(AuthToken).where(AuthToken.user_id == user_id)
+        if keep_digest is not None:
+            stmt = stmt.where(AuthToken.token_hash != keep_digest)
+        result = await self.session.execute(stmt)
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def delete_expired(self, now: datetime) -> int:
+        result = await self.session.execute(delete(AuthToken).where(AuthToken.expires_at <= now))
+        return int(getattr(result, "rowcount", 0) or 0)

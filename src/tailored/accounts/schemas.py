@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
+
+from tailored.models import Role
+
+
+def _normalize_email(value: str) -> str:
+    return value.strip().lower()
+
+
+Email = Annotated[EmailStr, AfterValidator(_normalize_email)]
+# Upper bound stops a megabyte "password" from tying up Argon2.
+Password = Annotated[str, Field(min_length=1, max_length=1024)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RegisterIn(Strict):
+    email: Email
+    password: Password
+    display_name: str | None = Field(default=None, max_length=120)
+
+
+class LoginIn(Strict):
+    email: Email
+    password: Password
+
+
+class ChangePasswordIn(Strict):
+    current_password: Password
+    new_password: Password
+
+
+class DeleteAccountIn(Strict):
+    password: Password
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_at: datetime
+
+
+class UserOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    email: str
+    role: Role
+    display_name: str | None
+    created_at: datetime
+
+
+class UserPage(BaseModel):
+    items: list[UserOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class ExportOut(BaseModel):
+    exported_at: datetime
+    user: UserOut
+    profile: dict[str, Any] | None
+    traits: list[dict[str, Any]]

@@ -1,0 +1,99 @@
+"""The FastAPI application. Nothing is built at import: `create_app(settings)` wires routers and
+error handlers, and the lifespan builds engines, cache and the rest of AppState."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from tailored import __version__
+from tailored.accounts.endpoints import router as accounts_router
+from tailored.config import Settings
+from tailored.content.endpoints import router as content_router
+from tailored.errors import AppError
+from tailored.kit.migrate import upgrade_async
+from tailored.profiles.endpoints import router as profiles_router
+from tailored.state import AppState
+
+log = logging.getLogger("tailored")
+
+
+def create_app(settings: Settings, *, state: AppState | None = None) -> FastAPI:
+    """Build the app. Tests pass a prepared `state` to share engines and transactions."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = state is None
+        app_state = state or AppState.build(settings)
+        if owned and settings.should_auto_migrate:
+            await upgrade_async(app_state.engine)
+        app.state.tailored = app_state
+        try:
+            yield
+        finally:
+            if owned:
+                await app_state.close()
+
+    app = FastAPI(
+        title="Tailored",
+        version=__version__,
+        summary="Every chapter of your docs, adapted to each learner.",
+        lifespan=lifespan,
+    )
+    if state is not None:
+        app.state.tailored = state
+    _install_error_handlers(app)
+    for router in (accounts_router, profiles_router, content_router):
+        app.include_router(router)
+
+    @app.get("/healthz", tags=["operations"])
+    async def healthz() -> dict[str, str]:
+        """Liveness: the process answers."""
+        return {"status": "ok"}
+
+    return app
+
+
+def _error(
+    status: int, name: str, detail: object, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse({"error": name, "detail": detail}, status_code=status, headers=headers)
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(AppError)
+    async def app_error(_request: Request, exc: AppError) -> JSONResponse:
+        return _error(exc.status_code, exc.name, exc.detail, exc.headers or None)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+            for e in exc.errors()
+        ]
+        return _error(422, "ValidationError", problems)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        names = {404: "NotFound", 405: "MethodNotAllowed", 401: "NotAuthenticated"}
+        name = names.get(exc.status_code, "HTTPError")
+        return _error(exc.status_code, name, exc.detail, dict(exc.headers or {}) or None)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # Logged with the trace for operators; the client never sees internals.
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return _error(500, "InternalError", "internal server error")
+
+
+def app_from_environment() -> FastAPI:
+    """Factory for `uvicorn --factory`: settings from TAILORED_* and the config file."""
+    from tailored.config import load_settings
+
+    return create_app(load_settings())

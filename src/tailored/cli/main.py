@@ -1,0 +1,52 @@
+"""`tailored`: the command line. One module per command group."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from tailored import __version__
+from tailored.cli import content, db, serve, users
+
+app = typer.Typer(
+    name="tailored",
+    help="Tailored: every chapter of your Markdown/MDX docs, adapted to each learner.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"tailored {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            "-c",
+            help="TOML config file (see tailored.example.toml). Env: TAILORED_CONFIG_FILE.",
+            exists=True,
+            dir_okay=False,
+        ),
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print version.")
+    ] = False,
+) -> None:
+    """Settings come from TAILORED_* environment variables, then the config file."""
+    ctx.obj = {"config_file": config}
+
+
+app.command("serve")(serve.serve)
+app.command("ingest")(content.ingest)
+app.add_typer(db.app, name="db")
+app.add_typer(users.app, name="users")

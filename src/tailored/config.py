@@ -1,0 +1,103 @@
+"""Settings: one class, read from TAILORED_* environment variables and an optional TOML file.
+
+Precedence, highest first: constructor arguments, environment, the TOML file named by
+TAILORED_CONFIG_FILE (or passed to `load_settings`), defaults. `tailored.example.toml` at the
+repository root documents every field.
+"""
+
+from __future__ import annotations
+
+import enum
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+# A secret that works out of the box in development and is refused in production.
+DEV_SECRET_KEY = "tailored-development-secret-do-not-use-in-production"
+
+
+class Environment(enum.StrEnum):
+    development = "development"
+    test = "test"
+    production = "production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TAILORED_", extra="forbid")
+
+    environment: Environment = Environment.development
+    database_url: str = "sqlite+aiosqlite:///tailored.db"
+    cache_url: str = "memory://"
+    cache_namespace: str = "tailored"
+    secret_key: SecretStr = SecretStr(DEV_SECRET_KEY)
+    token_ttl_seconds: int = Field(default=7 * 24 * 3600, gt=0)
+    password_min_length: int = Field(default=10, ge=8)
+    # Argon2id cost; the defaults are argon2-cffi's (RFC 9106 low-memory profile).
+    argon2_time_cost: int = Field(default=3, ge=1)
+    argon2_memory_cost_kib: int = Field(default=65536, ge=8)
+    content_dir: Path | None = None
+    auto_migrate: bool | None = None
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    log_level: str = "info"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def should_auto_migrate(self) -> bool:
+        """Embedded SQLite migrates itself on start; a shared Postgres only when asked to."""
+        return self.is_sqlite if self.auto_migrate is None else self.auto_migrate
+
+    @model_validator(mode="after")
+    def _production_needs_real_secret(self) -> Settings:
+        if self.environment is Environment.production:
+            secret = self.secret_key.get_secret_value()
+            if secret == DEV_SECRET_KEY or len(secret) < 32:
+                raise ValueError(
+                    "TAILORED_SECRET_KEY must be set to a random value of at least 32 characters"
+                    " in production"
+                )
+        return self
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_file = _CONFIG_FILE.get("path")
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if toml_file is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_file))
+        return tuple(sources)
+
+
+# Set by load_settings for the duration of one construction; pydantic-settings offers no
+# per-instance way to name the TOML file.
+_CONFIG_FILE: dict[str, Path | None] = {"path": None}
+
+
+def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
+    """Build settings, reading `config_file` (or $TAILORED_CONFIG_FILE) when given."""
+    import os
+
+    path = config_file or (Path(p) if (p := os.environ.get("TAILORED_CONFIG_FILE")) else None)
+    if path is not None and not path.is_file():
+        raise ValueError(f"config file not found: {path}")
+    _CONFIG_FILE["path"] = path
+    try:
+        return Settings(**overrides)
+    finally:
+        _CONFIG_FILE["path"] = None

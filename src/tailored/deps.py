@@ -1,0 +1,81 @@
+"""Named dependency aliases shared by every domain's endpoints."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tailored.accounts import service as accounts
+from tailored.config import Settings
+from tailored.errors import AdminRequired, NotAuthenticated
+from tailored.kit.cache import Cache
+from tailored.models import Role, User
+from tailored.state import AppState
+
+
+def get_state(request: Request) -> AppState:
+    state: AppState = request.app.state.tailored
+    return state
+
+
+StateDep = Annotated[AppState, Depends(get_state)]
+
+
+def get_settings(state: StateDep) -> Settings:
+    return state.settings
+
+
+async def get_session(state: StateDep) -> AsyncIterator[AsyncSession]:
+    """The request owns the transaction: commit on success, roll back on any error."""
+    async with state.sessionmaker() as session:
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+
+
+def get_cache(state: StateDep) -> Cache:
+    return state.cache
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+# scope="function": commit before the response is sent, so a failed commit is an error response.
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+CacheDep = Annotated[Cache, Depends(get_cache)]
+
+_optional_bearer = HTTPBearer(auto_error=False, description="token from POST /api/auth/login")
+
+
+async def bearer(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_optional_bearer)],
+) -> HTTPAuthorizationCredentials:
+    """The bearer credentials, or a 401 in the house error shape."""
+    if credentials is None:
+        raise NotAuthenticated()
+    return credentials
+
+
+async def get_current_user(
+    session: SessionDep,
+    settings: SettingsDep,
+    credentials: Annotated[HTTPAuthorizationCredentials, Depends(bearer)],
+) -> User:
+    return await accounts.user_for_token(session, settings, credentials.credentials)
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+async def get_admin_user(user: CurrentUser) -> User:
+    if user.role is not Role.admin:
+        raise AdminRequired()
+    return user
+
+
+AdminUser = Annotated[User, Depends(get_admin_user)]

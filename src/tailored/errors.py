@@ -1,0 +1,124 @@
+"""Errors a client may see. Every one renders as `{"error": ClassName, "detail": ...}`.
+
+    AppError (500)
+     ├── BadRequest (400)
+     ├── NotAuthenticated (401)
+     │    └── InvalidCredentials (401)
+     ├── Forbidden (403)
+     │    └── AdminRequired (403)
+     ├── NotFound (404)
+     │    ├── ChapterNotFound (404)
+     │    └── UserNotFound (404)
+     ├── Conflict (409)
+     │    └── EmailTaken (409)
+     └── UnprocessableInput (422)
+          └── InvalidChapterIdError (422)
+
+422 from request validation uses the error name "ValidationError" with pydantic's list of
+problems as detail, each naming the field (`loc`) and what is allowed (`msg`).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from pydantic import BaseModel
+
+
+class AppError(Exception):
+    status_code: ClassVar[int] = 500
+    headers: ClassVar[dict[str, str]] = {}
+
+    def __init__(self, detail: Any = None) -> None:
+        self.detail = detail if detail is not None else self.default_detail()
+        super().__init__(str(self.detail))
+
+    @classmethod
+    def default_detail(cls) -> str:
+        return "internal server error"
+
+    @property
+    def name(self) -> str:
+        return type(self).__name__
+
+
+class BadRequest(AppError):
+    status_code = 400
+
+
+class NotAuthenticated(AppError):
+    status_code = 401
+    headers = {"WWW-Authenticate": "Bearer"}
+
+    @classmethod
+    def default_detail(cls) -> str:
+        return "missing, invalid or expired bearer token"
+
+
+class InvalidCredentials(NotAuthenticated):
+    @classmethod
+    def default_detail(cls) -> str:
+        # One message for unknown email and wrong password: no account enumeration.
+        return "invalid email or password"
+
+
+class Forbidden(AppError):
+    status_code = 403
+
+
+class AdminRequired(Forbidden):
+    @classmethod
+    def default_detail(cls) -> str:
+        return "this action needs the admin role"
+
+
+class NotFound(AppError):
+    status_code = 404
+
+    @classmethod
+    def default_detail(cls) -> str:
+        return "not found"
+
+
+class ChapterNotFound(NotFound):
+    @classmethod
+    def default_detail(cls) -> str:
+        return "no such chapter"
+
+
+class UserNotFound(NotFound):
+    @classmethod
+    def default_detail(cls) -> str:
+        return "no such user"
+
+
+class Conflict(AppError):
+    status_code = 409
+
+
+class EmailTaken(Conflict):
+    @classmethod
+    def default_detail(cls) -> str:
+        return "an account with this email already exists"
+
+
+class UnprocessableInput(AppError):
+    status_code = 422
+
+
+class InvalidChapterIdError(UnprocessableInput):
+    pass
+
+
+class ErrorBody(BaseModel):
+    error: str
+    detail: Any
+
+
+def error_responses(*errors: type[AppError]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` entries for the errors an endpoint can raise."""
+    out: dict[int | str, dict[str, Any]] = {}
+    for err in errors:
+        entry = out.setdefault(err.status_code, {"description": "", "model": ErrorBody})
+        entry["description"] = ", ".join(filter(None, [entry["description"], err.__name__]))
+    return out

@@ -1,0 +1,388 @@
+"""The `Cache` on Redis (redis.asyncio), shared by every process that uses the same namespace."""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from typing import Any, ParamSpec, TypeVar, cast
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError, ResponseError
+from redis.typing import EncodableT
+
+from .base import NotANumberError, WrongTypeError, check_ttl
+
+__all__ = ["RedisCache"]
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+# Keys the cache keeps for itself (tag indexes) start with NUL right after the namespace:
+# callers' keys never do, and a whole-namespace delete_prefix("") still sweeps them.
+_INTERNAL = "\x00"
+_SCAN_COUNT = 1000
+_DELETE_BATCH = 500
+_NUMBER_ERRORS = (
+    "not an integer",
+    "not a float",
+    "not a valid float",
+    "NaN",
+    "would overflow",
+)
+
+# Tag sets never expire, because a member's TTL can later be extended past any TTL we could
+# give the set. Instead every tagged write checks a few random members and drops dead ones,
+# which keeps each set within a small factor of its live members.
+_SET_TAGGED = """
+if ARGV[2] == '' then
+  redis.call('SET', KEYS[1], ARGV[1])
+else
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+end
+for i = 2, #KEYS do
+  redis.call('SADD', KEYS[i], KEYS[1])
+  for _, member in ipairs(redis.call('SRANDMEMBER', KEYS[i], 3)) do
+    if redis.call('EXISTS', member) == 0 then
+      redis.call('SREM', KEYS[i], member)
+    end
+  end
+end
+"""
+
+_INVALIDATE_TAGS = """
+local deleted = 0
+for i = 1, #KEYS do
+  local members = redis.call('SMEMBERS', KEYS[i])
+  for first = 1, #members, 500 do
+    deleted = deleted + redis.call('DEL', unpack(members, first, math.min(first + 499, #members)))
+  end
+  redis.call('DEL', KEYS[i])
+end
+return deleted
+"""
+
+_DELETE_IF_EQUALS = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+"""
+
+_INCR_CREATING = """
+local created = redis.call('EXISTS', KEYS[1]) == 0
+local value = redis.call('INCRBY', KEYS[1], ARGV[1])
+if created then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return value
+"""
+
+
+def _translated(
+    method: Callable[_P, Awaitable[_R]],
+) -> Callable[_P, Coroutine[Any, Any, _R]]:
+    """Raise the protocol's errors for Redis's type and number errors."""
+
+    @functools.wraps(method)
+    async def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        try:
+            return await method(*args, **kwargs)
+        except ResponseError as exc:
+            message = str(exc)
+            if "WRONGTYPE" in message:
+                raise WrongTypeError(message) from exc
+            if any(marker in message for marker in _NUMBER_ERRORS):
+                raise NotANumberError(message) from exc
+            raise
+
+    return wrapper
+
+
+def _ms(ttl: float) -> int:
+    # Rounding up keeps a tiny TTL from becoming 0, which Redis rejects.
+    return max(1, math.ceil(ttl * 1000))
+
+
+def _glob_escape(text: str) -> str:
+    return "".join("\\" + char if char in "\\*?[]" else char for char in text)
+
+
+def _pairs(rows: object) -> list[tuple[str, float]]:
+    pairs = cast(list[tuple[bytes, float]], rows)
+    return [(member.decode(), float(score)) for member, score in pairs]
+
+
+class RedisCache:
+    """A `Cache` on Redis; every key is stored as ``f"{namespace}:{key}"``.
+
+    Multi-key scripts touch keys they cannot declare, so this needs a standalone Redis
+    (or a proxy in front of one), not Redis Cluster.
+    """
+
+    def __init__(
+        self, client: Redis, *, namespace: str = "tailored", owns_client: bool = False
+    ) -> None:
+        if not namespace:
+            raise ValueError("namespace must not be empty")
+        self.namespace = namespace
+        self._client = client
+        self._owns_client = owns_client
+        self._prefix = f"{namespace}:"
+        self._set_tagged = client.register_script(_SET_TAGGED)
+        self._invalidate_tags = client.register_script(_INVALIDATE_TAGS)
+        self._delete_if_equals = client.register_script(_DELETE_IF_EQUALS)
+        self._incr_creating = client.register_script(_INCR_CREATING)
+
+    @classmethod
+    def from_url(cls, url: str, *, namespace: str = "tailored") -> RedisCache:
+        """Connect lazily to ``url``; `close` then closes the connection pool."""
+        client = Redis.from_url(url, decode_responses=False)
+        return cls(client, namespace=namespace, owns_client=True)
+
+    @property
+    def client(self) -> Redis:
+        """The underlying client, whose keys carry the namespace prefix."""
+        return self._client
+
+    def _k(self, key: str) -> str:
+        return self._prefix + key
+
+    def _tag_key(self, tag: str) -> str:
+        return f"{self._prefix}{_INTERNAL}tag:{tag}"
+
+    # -- strings and keys --------------------------------------------------------------------
+
+    @_translated
+    async def get(self, key: str) -> bytes | None:
+        """The string value at ``key``, or None if absent."""
+        return cast(bytes | None, await self._client.get(self._k(key)))
+
+    @_translated
+    async def set(
+        self,
+        key: str,
+        value: bytes,
+        *,
+        ttl: float | None = None,
+        tags: Sequence[str] = (),
+    ) -> None:
+        """Store ``value`` with an optional TTL and invalidation tags."""
+        check_ttl(ttl)
+        if not tags:
+            await self._client.set(self._k(key), value, px=None if ttl is None else _ms(ttl))
+            return
+        keys = [self._k(key), *(self._tag_key(tag) for tag in dict.fromkeys(tags))]
+        await self._set_tagged(keys=keys, args=[value, "" if ttl is None else _ms(ttl)])
+
+    @_translated
+    async def set_if_absent(self, key: str, value: bytes, *, ttl: float | None) -> bool:
+        """Store ``value`` only if ``key`` does not exist."""
+        check_ttl(ttl)
+        px = None if ttl is None else _ms(ttl)
+        return bool(await self._client.set(self._k(key), value, nx=True, px=px))
+
+    @_translated
+    async def delete(self, *keys: str) -> int:
+        """Delete keys of any type; the number that existed."""
+        if not keys:
+            return 0
+        return await self._client.delete(*(self._k(key) for key in keys))
+
+    @_translated
+    async def delete_if_equals(self, key: str, value: bytes) -> bool:
+        """Atomically delete ``key`` if its value is ``value``."""
+        return bool(await self._delete_if_equals(keys=[self._k(key)], args=[value]))
+
+    @_translated
+    async def delete_prefix(self, prefix: str) -> int:
+        """Delete every key starting with ``prefix``, by SCAN and batched DEL."""
+        internal = f"{self._prefix}{_INTERNAL}".encode()
+        deleted = 0
+        batch: list[bytes] = []
+        async for raw in self._client.scan_iter(
+            match=_glob_escape(self._k(prefix)) + "*", count=_SCAN_COUNT
+        ):
+            batch.append(raw)
+            if len(batch) >= _DELETE_BATCH:
+                deleted += await self._delete_batch(batch, internal)
+                batch = []
+        if batch:
+            deleted += await self._delete_batch(batch, internal)
+        return deleted
+
+    async def _delete_batch(self, batch: list[bytes], internal: bytes) -> int:
+        """Delete ``batch``, counting only callers' keys."""
+        ours = [key for key in batch if key.startswith(internal)]
+        theirs = [key for key in batch if not key.startswith(internal)]
+        if ours:
+            await self._client.delete(*ours)
+        return await self._client.delete(*theirs) if theirs else 0
+
+    @_translated
+    async def invalidate_tags(self, *tags: str) -> int:
+        """Delete every key set with any of ``tags``."""
+        if not tags:
+            return 0
+        keys = [self._tag_key(tag) for tag in dict.fromkeys(tags)]
+        return int(await self._invalidate_tags(keys=keys))
+
+    @_translated
+    async def ttl(self, key: str) -> float | None:
+        """Seconds until ``key`` expires, or None."""
+        ms = await self._client.pttl(self._k(key))
+        return None if ms < 0 else ms / 1000
+
+    @_translated
+    async def expire(self, key: str, ttl: float) -> bool:
+        """Give ``key`` a new TTL."""
+        check_ttl(ttl)
+        return bool(await self._client.pexpire(self._k(key), _ms(ttl)))
+
+    @_translated
+    async def incr(self, key: str, amount: int = 1, *, ttl: float | None = None) -> int:
+        """Add ``amount`` to the integer at ``key``; ``ttl`` only applies on creation."""
+        check_ttl(ttl)
+        if ttl is None:
+            return await self._client.incrby(self._k(key), amount)
+        return int(await self._incr_creating(keys=[self._k(key)], args=[amount, _ms(ttl)]))
+
+    # -- lists -------------------------------------------------------------------------------
+
+    @_translated
+    async def list_push(self, key: str, *values: bytes, max_len: int | None = None) -> int:
+        """Push ``values`` to the head, trimming to ``max_len``."""
+        if max_len is not None and max_len < 1:
+            raise ValueError(f"max_len must be at least 1, got {max_len}")
+        name = self._k(key)
+        if not values:
+            return await self._client.llen(name)
+        if max_len is None:
+            return await self._client.lpush(name, *values)
+        async with self._client.pipeline(transaction=True) as pipe:
+            pipe.lpush(name, *values)
+            pipe.ltrim(name, 0, max_len - 1)
+            length, _ = await pipe.execute()
+        return min(int(length), max_len)
+
+    @_translated
+    async def list_range(self, key: str, start: int = 0, stop: int = -1) -> list[bytes]:
+        """Items ``start``..``stop`` inclusive, newest first."""
+        return cast(list[bytes], await self._client.lrange(self._k(key), start, stop))
+
+    # -- hashes ------------------------------------------------------------------------------
+
+    @_translated
+    async def hash_set(self, key: str, mapping: Mapping[str, bytes]) -> None:
+        """Set fields of the hash at ``key``."""
+        if mapping:
+            fields: dict[EncodableT, EncodableT] = dict(mapping.items())
+            await self._client.hset(self._k(key), mapping=fields)
+
+    @_translated
+    async def hash_get(self, key: str, field: str) -> bytes | None:
+        """One field of the hash at ``key``."""
+        return cast(bytes | None, await self._client.hget(self._k(key), field))
+
+    @_translated
+    async def hash_get_all(self, key: str) -> dict[str, bytes]:
+        """Every field of the hash at ``key``."""
+        raw = cast(dict[bytes, bytes], await self._client.hgetall(self._k(key)))
+        return {field.decode(): value for field, value in raw.items()}
+
+    @_translated
+    async def hash_incr(self, key: str, field: str, amount: float = 1.0) -> float:
+        """Add ``amount`` to a numeric field."""
+        return float(await self._client.hincrbyfloat(self._k(key), field, amount))
+
+    @_translated
+    async def hash_delete(self, key: str, *fields: str) -> int:
+        """Delete fields of the hash at ``key``."""
+        if not fields:
+            return 0
+        return await self._client.hdel(self._k(key), *fields)
+
+    # -- sorted sets -------------------------------------------------------------------------
+
+    @_translated
+    async def zadd(self, key: str, mapping: Mapping[str, float]) -> int:
+        """Set member scores; the number of new members."""
+        if not mapping:
+            return 0
+        return cast(int, await self._client.zadd(self._k(key), mapping))
+
+    @_translated
+    async def zincrby(self, key: str, member: str, amount: float) -> float:
+        """Add ``amount`` to a member's score."""
+        return cast(float, await self._client.zincrby(self._k(key), amount, member))
+
+    @_translated
+    async def zscore(self, key: str, member: str) -> float | None:
+        """A member's score, or None."""
+        score = await self._client.zscore(self._k(key), member)
+        return None if score is None else float(score)
+
+    @_translated
+    async def zrange(
+        self, key: str, start: int = 0, stop: int = -1, *, desc: bool = False
+    ) -> list[tuple[str, float]]:
+        """Members by rank, ties ordered by member."""
+        return _pairs(
+            await self._client.zrange(self._k(key), start, stop, desc=desc, withscores=True)
+        )
+
+    @_translated
+    async def zrangebyscore(
+        self,
+        key: str,
+        min: float,
+        max: float,
+        *,
+        desc: bool = False,
+        limit: int | None = None,
+    ) -> list[tuple[str, float]]:
+        """Members with ``min <= score <= max``."""
+        # With REV, ZRANGE ... BYSCORE takes the bounds high first.
+        low, high = (max, min) if desc else (min, max)
+        rows = await self._client.zrange(
+            self._k(key),
+            low,
+            high,
+            desc=desc,
+            byscore=True,
+            withscores=True,
+            offset=None if limit is None else 0,
+            num=limit,
+        )
+        return _pairs(rows)
+
+    @_translated
+    async def zrem(self, key: str, *members: str) -> int:
+        """Remove members."""
+        if not members:
+            return 0
+        return await self._client.zrem(self._k(key), *members)
+
+    @_translated
+    async def zremrangebyscore(self, key: str, min: float, max: float) -> int:
+        """Remove members with ``min <= score <= max``."""
+        return await self._client.zremrangebyscore(self._k(key), min, max)
+
+    @_translated
+    async def zcard(self, key: str) -> int:
+        """The number of members."""
+        return await self._client.zcard(self._k(key))
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def ping(self) -> bool:
+        """Whether Redis answers; False instead of raising when it is unreachable."""
+        try:
+            return bool(await self._client.ping())
+        except (RedisError, OSError):
+            return False
+
+    async def close(self) -> None:
+        """Close the client (and its pool) if this cache created it."""
+        if self._owns_client:
+            await self._client.aclose()

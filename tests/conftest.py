@@ -1,0 +1,134 @@
+"""Shared fixtures: every database test runs on SQLite and on PostgreSQL.
+
+Migrations are applied once per backend per run; each test gets one connection with an outer
+transaction that is rolled back at the end, and the app's sessions join it with savepoints, so
+a request's commit is real inside the test and gone after it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from tailored.accounts.security import Passwords
+from tailored.app import create_app
+from tailored.config import Environment, Settings
+from tailored.kit.cache import Cache, create_cache
+from tailored.kit.db import create_engine
+from tailored.kit.migrate import upgrade_async
+from tailored.state import AppState
+from tests.services import postgres_url
+
+TEST_SECRET = "test-secret-key-that-is-long-enough-for-production-checks"
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+async def engine(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[AsyncEngine]:
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("db") / "tailored.db"
+        eng = create_engine(f"sqlite+aiosqlite:///{path}")
+        await upgrade_async(eng)
+        yield eng
+        await eng.dispose()
+        return
+    admin_url = make_url(postgres_url())
+    name = f"tailored_test_{uuid.uuid4().hex[:12]}"
+    dsn = admin_url.set(drivername="postgresql").render_as_string(hide_password=False)
+    admin = await asyncpg.connect(dsn)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    eng = create_engine(admin_url.set(database=name).render_as_string(hide_password=False))
+    try:
+        await upgrade_async(eng)
+        yield eng
+    finally:
+        await eng.dispose()
+        admin = await asyncpg.connect(dsn)
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()
+
+
+@pytest.fixture
+async def sessionmaker(engine: AsyncEngine) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    async with engine.connect() as conn:
+        outer = await conn.begin()
+        yield async_sessionmaker(
+            bind=conn, expire_on_commit=False, join_transaction_mode="create_savepoint"
+        )
+        await outer.rollback()
+
+
+@pytest.fixture
+async def session(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[AsyncSession]:
+    async with sessionmaker() as s:
+        yield s
+
+
+@pytest.fixture
+def settings(engine: AsyncEngine) -> Settings:
+    return Settings(
+        environment=Environment.test,
+        database_url=engine.url.render_as_string(hide_password=False),
+        secret_key=TEST_SECRET,  # type: ignore[arg-type]
+        argon2_time_cost=1,
+        argon2_memory_cost_kib=1024,
+    )
+
+
+@pytest.fixture
+async def cache() -> AsyncIterator[Cache]:
+    c = create_cache("memory://", namespace=f"t{uuid.uuid4().hex}")
+    yield c
+    await c.close()
+
+
+@pytest.fixture
+def passwords(settings: Settings) -> Passwords:
+    return Passwords(
+        time_cost=settings.argon2_time_cost, memory_cost_kib=settings.argon2_memory_cost_kib
+    )
+
+
+@pytest.fixture
+def state(
+    settings: Settings,
+    engine: AsyncEngine,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    cache: Cache,
+    passwords: Passwords,
+) -> AppState:
+    return AppState(
+        settings=settings,
+        engine=engine,
+        sessionmaker=sessionmaker,
+        cache=cache,
+        passwords=passwords,
+    )
+
+
+@pytest.fixture
+async def client(settings: Settings, state: AppState) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(settings, state=state)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://tailored.test") as c:
+        yield c
+
+
+@pytest.fixture(scope="session")
+def textbook_dir() -> Path:
+    return Path(__file__).resolve().parent.parent / "examples" / "textbook"

@@ -1,0 +1,51 @@
+"""Fixtures that run the cache contract suite against every backend."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+
+from tailored.kit.cache import Cache, MemoryCache, RedisCache, create_cache
+from tests.services import redis_url
+
+
+@pytest.fixture
+def namespace() -> str:
+    """A namespace no other test uses, so tests never see each other's keys."""
+    return f"test-{uuid.uuid4().hex}"
+
+
+def _url(backend: str) -> str:
+    return "memory://" if backend == "memory" else redis_url()
+
+
+@pytest.fixture(params=["memory", "redis"])
+async def cache(request: pytest.FixtureRequest, namespace: str) -> AsyncIterator[Cache]:
+    """A fresh cache on each backend; its namespace is emptied afterwards."""
+    cache = create_cache(_url(request.param), namespace=namespace)
+    try:
+        yield cache
+    finally:
+        await cache.delete_prefix("")
+        if isinstance(cache, RedisCache):
+            leftover = [key async for key in cache.client.scan_iter(match=f"{namespace}:*")]
+            await cache.close()
+            assert leftover == [], "delete_prefix('') left keys behind"
+        else:
+            await cache.close()
+
+
+@pytest.fixture
+async def peer(cache: Cache, namespace: str) -> AsyncIterator[Cache]:
+    """Another handle on ``cache``'s data: a second Redis client, as another process would
+    have; in memory, where data lives in one object, that same object."""
+    if isinstance(cache, MemoryCache):
+        yield cache
+        return
+    other = create_cache(redis_url(), namespace=namespace)
+    try:
+        yield other
+    finally:
+        await other.close()

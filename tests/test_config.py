@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from tailored.config import DEV_SECRET_KEY, Environment, Settings, load_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class TestSettings:
+    def test_environment_variables_use_the_prefix(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("TAILORED_PORT", "9123")
+        monkeypatch.setenv("TAILORED_CACHE_URL", "redis://127.0.0.1:6379/3")
+        settings = load_settings()
+        assert settings.port == 9123
+        assert settings.cache_url == "redis://127.0.0.1:6379/3"
+
+    def test_config_file_is_read_and_env_wins(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        config = tmp_path / "tailored.toml"
+        config.write_text('port = 8100\nlog_level = "debug"\n')
+        monkeypatch.setenv("TAILORED_PORT", "8200")
+        settings = load_settings(config)
+        assert settings.log_level == "debug"
+        assert settings.port == 8200
+
+    def test_reference_config_is_valid_and_matches_defaults(self) -> None:
+        settings = load_settings(ROOT / "tailored.example.toml")
+        assert settings == Settings()
+
+    def test_reference_config_documents_every_setting(self) -> None:
+        text = (ROOT / "tailored.example.toml").read_text()
+        for name in Settings.model_fields:
+            assert f"{name} =" in text, f"{name} is missing from tailored.example.toml"
+
+    def test_unknown_key_in_config_file_is_an_error(self, tmp_path: Path) -> None:
+        config = tmp_path / "bad.toml"
+        config.write_text("prot = 8100\n")
+        with pytest.raises(ValidationError, match="prot"):
+            load_settings(config)
+
+
+class TestProductionSecret:
+    def test_production_refuses_the_default_secret(self) -> None:
+        with pytest.raises(ValidationError, match="TAILORED_SECRET_KEY"):
+            Settings(environment=Environment.production)
+
+    def test_production_refuses_a_short_secret(self) -> None:
+        with pytest.raises(ValidationError, match="32 characters"):
+            Settings(environment=Environment.production, secret_key="short")  # type: ignore[arg-type]
+
+    def test_production_accepts_a_real_secret(self) -> None:
+        settings = Settings(environment=Environment.production, secret_key="x" * 40)  # type: ignore[arg-type]
+        assert settings.secret_key.get_secret_value() != DEV_SECRET_KEY
+
+    def test_secret_is_not_printed(self) -> None:
+        assert DEV_SECRET_KEY not in repr(Settings())
