@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from typing import Annotated
 
@@ -10,8 +11,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tailored.accounts import service as accounts
+from tailored.accounts.repository import UserRepository
 from tailored.config import Settings
-from tailored.errors import AdminRequired, NotAuthenticated
+from tailored.errors import AdminRequired, NotAuthenticated, UserNotFound
 from tailored.kit.cache import Cache
 from tailored.models import Role, User
 from tailored.state import AppState
@@ -79,3 +81,14 @@ async def get_admin_user(user: CurrentUser) -> User:
 
 
 AdminUser = Annotated[User, Depends(get_admin_user)]
+
+
+async def get_target_user(user_id: uuid.UUID, _admin: AdminUser, session: SessionDep) -> User:
+    """The user named in the path, or 404; the admin check runs first, so learners get 403."""
+    user = await UserRepository(session).get(user_id)
+    if user is None:
+        raise UserNotFound()
+    return user
+
+
+TargetUser = Annotated[User, Depends(get_target_user)]

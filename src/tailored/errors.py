@@ -8,6 +8,7 @@
      │    └── AdminRequired (403)
      ├── NotFound (404)
      │    ├── ChapterNotFound (404)
+     │    ├── TraitNotFound (404)
      │    └── UserNotFound (404)
      ├── Conflict (409)
      │    └── EmailTaken (409)
@@ -84,6 +85,12 @@ class ChapterNotFound(NotFound):
     @classmethod
     def default_detail(cls) -> str:
         return "no such chapter"
+
+
+class TraitNotFound(NotFound):
+    @classmethod
+    def default_detail(cls) -> str:
+        return "no such trait"
 
 
 class UserNotFound(NotFound):

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
@@ -18,7 +17,15 @@ from tailored.accounts.schemas import (
     UserOut,
     UserPage,
 )
-from tailored.deps import AdminUser, CurrentUser, SessionDep, SettingsDep, StateDep, bearer
+from tailored.deps import (
+    AdminUser,
+    CurrentUser,
+    SessionDep,
+    SettingsDep,
+    StateDep,
+    TargetUser,
+    bearer,
+)
 from tailored.errors import (
     AdminRequired,
     EmailTaken,
@@ -142,9 +149,6 @@ async def list_users(
     "/admin/users/{user_id}",
     responses=error_responses(NotAuthenticated, AdminRequired, UserNotFound),
 )
-async def get_user(user_id: uuid.UUID, _admin: AdminUser, session: SessionDep) -> UserOut:
+async def get_user(user: TargetUser) -> UserOut:
     """One account (admin)."""
-    user = await UserRepository(session).get(user_id)
-    if user is None:
-        raise UserNotFound()
     return UserOut.model_validate(user)

@@ -2,11 +2,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
 
 from tailored.models import Role
+from tailored.profiles.schemas import ProfileOut, TraitOut
 
 
 def _normalize_email(value: str) -> str:
@@ -68,5 +69,5 @@ class UserPage(BaseModel):
 class ExportOut(BaseModel):
     exported_at: datetime
     user: UserOut
-    profile: dict[str, Any] | None
-    traits: list[dict[str, Any]]
+    profile: ProfileOut | None
+    traits: list[TraitOut]

@@ -38,17 +38,17 @@ def ingest(ctx: typer.Context, directory: DocsDir) -> None:
 
 
 def ingest_folder(settings: Settings, directory: Path) -> IngestReport:
-    total = service.count_documents(directory)
-
     async def _ingest() -> IngestReport:
         state = AppState.build(settings)
         try:
             with Progress(console=err_console, transient=True) as progress:
-                task = progress.add_task("ingesting", total=total)
+                task = progress.add_task("ingesting", total=None)
+
+                def advance(_chapter_id: str, total: int) -> None:
+                    progress.update(task, total=total, advance=1)
+
                 async with transaction(state.sessionmaker) as session:
-                    return await service.ingest(
-                        session, directory, on_chapter=lambda _id: progress.advance(task)
-                    )
+                    return await service.ingest(session, directory, on_chapter=advance)
         finally:
             await state.close()
 

@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import PlainTextResponse
+
+from tailored.content import service
+from tailored.content.schemas import ChapterOut, ChapterSummary, IngestOut, LoadErrorOut
+from tailored.deps import AdminUser, SessionDep, SettingsDep
+from tailored.errors import (
+    AdminRequired,
+    BadRequest,
+    ChapterNotFound,
+    InvalidChapterIdError,
+    NotAuthenticated,
+    UnprocessableInput,
+    error_responses,
+)
+from tailored.models import Chapter
+
+router = APIRouter(prefix="/api", tags=["content"])
+CHAPTER_ERRORS = error_responses(ChapterNotFound, InvalidChapterIdError)
+
+
+async def chapter_with_sections(chapter_id: str, session: SessionDep) -> Chapter:
+    return await service.get_chapter(session, chapter_id, with_sections=True)
+
+
+async def chapter_only(chapter_id: str, session: SessionDep) -> Chapter:
+    return await service.get_chapter(session, chapter_id)
+
+
+@router.get("/chapters")
+async def list_chapters(session: SessionDep) -> list[ChapterSummary]:
+    """Every chapter in reading order."""
+    chapters, counts = await service.list_chapters(session)
+    return [
+        ChapterSummary(
+            id=c.id,
+            title=c.title,
+            slug=c.slug,
+            path=c.path,
+            position=c.position,
+            source_hash=c.source_hash,
+            section_count=counts.get(c.id, 0),
+            updated_at=c.updated_at,
+        )
+        for c in chapters
+    ]
+
+
+# Declared before the catch-all route below: `{chapter_id:path}` would otherwise swallow "/raw".
+@router.get(
+    "/chapters/{chapter_id:path}/raw",
+    response_class=PlainTextResponse,
+    responses=CHAPTER_ERRORS,
+)
+async def get_chapter_raw(
+    chapter: Annotated[Chapter, Depends(chapter_only)],
+) -> PlainTextResponse:
+    """The chapter's Markdown source, byte for byte."""
+    return PlainTextResponse(
+        chapter.source,
+        media_type="text/markdown; charset=utf-8",
+        headers={"ETag": f'"{chapter.source_hash}"'},
+    )
+
+
+@router.get("/chapters/{chapter_id:path}", responses=CHAPTER_ERRORS)
+async def get_chapter(
+    chapter: Annotated[Chapter, Depends(chapter_with_sections)],
+) -> ChapterOut:
+    """One chapter with its front matter, sections and raw Markdown."""
+    return ChapterOut.model_validate(chapter)
+
+
+@router.post(
+    "/admin/ingest",
+    responses=error_responses(NotAuthenticated, AdminRequired, BadRequest, UnprocessableInput),
+)
+async def ingest(_admin: AdminUser, session: SessionDep, settings: SettingsDep) -> IngestOut:
+    """Re-ingest the configured content folder (admin). Any file error writes nothing."""
+    if settings.content_dir is None:
+        raise BadRequest("no content folder configured (TAILORED_CONTENT_DIR)")
+    report = await service.ingest(session, settings.content_dir)
+    out = IngestOut(
+        added=report.added,
+        changed=report.changed,
+        unchanged=report.unchanged,
+        removed=report.removed,
+        errors=[LoadErrorOut(path=e.path, message=e.message) for e in report.errors],
+    )
+    if not report.ok:
+        raise UnprocessableInput(out.model_dump())
+    return out

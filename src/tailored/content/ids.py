@@ -1,0 +1,81 @@
+"""Chapter id validation and safe path resolution.
+
+Chapter ids are Docusaurus doc ids such as ``ros2/nodes-and-topics``. They reach the service
+from URLs and request bodies, so everything that is not a plain relative id is refused before
+it can be used to build a filesystem path.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+__all__ = ["MAX_CHAPTER_ID_LENGTH", "InvalidChapterId", "resolve_inside", "validate_chapter_id"]
+
+MAX_CHAPTER_ID_LENGTH = 200
+
+_SEGMENT_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+class InvalidChapterId(ValueError):
+    """Raised for a chapter id or relative path that is not a safe relative reference."""
+
+
+def _is_control(char: str) -> bool:
+    code = ord(char)
+    return code < 0x20 or 0x7F <= code < 0xA0
+
+
+def _check_common(raw: str, *, what: str, max_length: int) -> None:
+    if not raw:
+        raise InvalidChapterId(f"{what} is empty")
+    if len(raw) > max_length:
+        raise InvalidChapterId(f"{what} is longer than {max_length} characters")
+    if any(_is_control(char) for char in raw):
+        raise InvalidChapterId(f"{what} contains a control character")
+    if "\\" in raw:
+        raise InvalidChapterId(f"{what} contains a backslash")
+    if raw.startswith("/"):
+        raise InvalidChapterId(f"{what} is an absolute path")
+    for segment in raw.split("/"):
+        if segment in (".", ".."):
+            raise InvalidChapterId(f"{what} contains a '{segment}' segment")
+        if not segment:
+            raise InvalidChapterId(f"{what} contains an empty segment")
+
+
+def validate_chapter_id(raw: str) -> str:
+    """Return ``raw`` unchanged if it is a relative doc id, else raise InvalidChapterId."""
+    if not isinstance(raw, str):
+        raise InvalidChapterId("chapter id must be a string")
+    _check_common(raw, what="chapter id", max_length=MAX_CHAPTER_ID_LENGTH)
+    # Ids are compared and stored as given, so URL escapes are refused rather than decoded:
+    # a decoded "%2e%2e%2f" would otherwise smuggle a ".." segment past these checks.
+    if "%" in raw:
+        raise InvalidChapterId("chapter id contains '%'")
+    for segment in raw.split("/"):
+        if not _SEGMENT_RE.fullmatch(segment):
+            raise InvalidChapterId(
+                f"chapter id segment {segment!r} must start with a letter or digit and "
+                "contain only letters, digits, '.', '_' or '-'"
+            )
+    return raw
+
+
+def resolve_inside(root: Path, relative: str) -> Path:
+    """Resolve ``relative`` under ``root``; raise InvalidChapterId unless it stays inside.
+
+    Symbolic links are resolved first, so a link inside ``root`` that points elsewhere is
+    refused. The returned path need not exist.
+    """
+    if not isinstance(relative, str):
+        raise InvalidChapterId("relative path must be a string")
+    _check_common(relative, what="relative path", max_length=4096)
+    try:
+        base = root.resolve()
+        candidate = (base / relative).resolve()
+    except (OSError, RuntimeError) as exc:  # RuntimeError: symlink loop on Python 3.11
+        raise InvalidChapterId(f"{relative!r} cannot be resolved: {exc}") from exc
+    if candidate == base or not candidate.is_relative_to(base):
+        raise InvalidChapterId(f"{relative!r} resolves outside {root}")
+    return candidate

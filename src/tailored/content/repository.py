@@ -1,0 +1,62 @@
+"""All SQL for chapters and their sections."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from tailored.models import Chapter, Section
+
+
+class ChapterRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, chapter_id: str, *, with_sections: bool = False) -> Chapter | None:
+        stmt = select(Chapter).where(Chapter.id == chapter_id)
+        if with_sections:
+            stmt = stmt.options(selectinload(Chapter.sections))
+        return (await self.session.execute(stmt)).scalar_one_or_none()
+
+    async def list(self) -> Sequence[Chapter]:
+        rows = await self.session.execute(select(Chapter).order_by(Chapter.position, Chapter.id))
+        return rows.scalars().all()
+
+    async def hashes(self) -> dict[str, tuple[str, str]]:
+        """chapter id → (source hash, path), for diffing a re-ingest."""
+        rows = await self.session.execute(select(Chapter.id, Chapter.source_hash, Chapter.path))
+        return {cid: (h, p) for cid, h, p in rows}
+
+    async def section_counts(self) -> dict[str, int]:
+        rows = await self.session.execute(
+            select(Section.chapter_id, func.count()).group_by(Section.chapter_id)
+        )
+        return {str(cid): int(n) for cid, n in rows}
+
+    async def upsert(self, chapter: Chapter, sections: Sequence[Section]) -> None:
+        """Write a chapter and replace its sections."""
+        existing = await self.session.get(Chapter, chapter.id)
+        if existing is None:
+            self.session.add(chapter)
+        else:
+            for field in ("title", "slug", "path", "position", "front_matter", "source"):
+                setattr(existing, field, getattr(chapter, field))
+            existing.source_hash = chapter.source_hash
+            await self.session.execute(delete(Section).where(Section.chapter_id == chapter.id))
+        await self.session.flush()
+        self.session.add_all(sections)
+        await self.session.flush()
+
+    async def set_position(self, chapter_id: str, position: int) -> None:
+        chapter = await self.session.get(Chapter, chapter_id)
+        if chapter is not None and chapter.position != position:
+            chapter.position = position
+
+    async def delete_many(self, chapter_ids: Sequence[str]) -> int:
+        if not chapter_ids:
+            return 0
+        result = await self.session.execute(delete(Chapter).where(Chapter.id.in_(chapter_ids)))
+        return int(getattr(result, "rowcount", 0) or 0)

@@ -1,0 +1,122 @@
+"""The content library: ingest a docs folder into chapters and sections, read them back."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tailored.content.ids import InvalidChapterId, validate_chapter_id
+from tailored.content.loader import LoadError, ParsedChapter, load_docs
+from tailored.content.repository import ChapterRepository
+from tailored.errors import ChapterNotFound, InvalidChapterIdError
+from tailored.models import Chapter, Section
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    errors: list[LoadError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+async def ingest(
+    session: AsyncSession,
+    root: Path,
+    *,
+    on_chapter: Callable[[str, int], None] | None = None,
+) -> IngestReport:
+    """Load `root` and bring the library in line with it.
+
+    All or nothing: when any file has an error, the report lists the errors and nothing is
+    written, so one broken file never removes or half-updates its chapter.
+    """
+    loaded = load_docs(root)
+    report = IngestReport(errors=list(loaded.errors))
+    if not report.ok:
+        return report
+    repo = ChapterRepository(session)
+    known = await repo.hashes()
+    total = len(loaded.chapters)
+    for parsed in loaded.chapters:
+        before = known.pop(parsed.id, None)
+        if before is None:
+            report.added.append(parsed.id)
+        elif before != (parsed.source_hash, parsed.path):
+            report.changed.append(parsed.id)
+        else:
+            report.unchanged.append(parsed.id)
+            # Order can move when siblings are added even though the text did not change.
+            await repo.set_position(parsed.id, parsed.position)
+            _notify(on_chapter, parsed.id, total)
+            continue
+        chapter, sections = _to_rows(parsed)
+        await repo.upsert(chapter, sections)
+        _notify(on_chapter, parsed.id, total)
+    report.removed = sorted(known)
+    await repo.delete_many(report.removed)
+    await session.flush()
+    return report
+
+
+def parse_chapter_id(raw: str) -> str:
+    try:
+        return validate_chapter_id(raw)
+    except InvalidChapterId as exc:
+        raise InvalidChapterIdError(f"invalid chapter id: {exc}") from None
+
+
+async def get_chapter(
+    session: AsyncSession, raw_id: str, *, with_sections: bool = False
+) -> Chapter:
+    chapter = await ChapterRepository(session).get(
+        parse_chapter_id(raw_id), with_sections=with_sections
+    )
+    if chapter is None:
+        raise ChapterNotFound(f"no chapter with id {raw_id!r}")
+    return chapter
+
+
+async def list_chapters(session: AsyncSession) -> tuple[Sequence[Chapter], dict[str, int]]:
+    repo = ChapterRepository(session)
+    return await repo.list(), await repo.section_counts()
+
+
+def _notify(callback: Callable[[str, int], None] | None, chapter_id: str, total: int) -> None:
+    if callback is not None:
+        callback(chapter_id, total)
+
+
+def _to_rows(parsed: ParsedChapter) -> tuple[Chapter, list[Section]]:
+    chapter = Chapter(
+        id=parsed.id,
+        title=parsed.title,
+        slug=parsed.slug,
+        path=parsed.path,
+        position=parsed.position,
+        front_matter=parsed.front_matter,
+        source=parsed.source,
+        source_hash=parsed.source_hash,
+    )
+    sections = [
+        Section(
+            chapter_id=parsed.id,
+            position=s.position,
+            anchor=s.anchor,
+            title=s.title,
+            level=s.level,
+            start_line=s.start_line,
+            end_line=s.end_line,
+            content=s.content,
+        )
+        for s in parsed.sections
+    ]
+    return chapter, sections

@@ -1,0 +1,85 @@
+"""Learner profiles (what onboarding asks) and traits (long-lived key/value preferences).
+
+Every function takes the user id it acts for; the endpoints pass the token's owner (or, on the
+admin routes, a user loaded by id), so no function here can be pointed at someone else by the
+request body. Services only flush; the caller commits.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tailored.errors import TraitNotFound
+from tailored.models import Profile, Trait
+from tailored.profiles.repository import ProfileRepository, TraitRepository
+from tailored.profiles.schemas import ProfileExport, ProfileOut, ProfilePatch, TraitIn, TraitOut
+
+
+async def get_profile(session: AsyncSession, user_id: uuid.UUID) -> ProfileOut:
+    """The stored profile, or an empty one (nothing answered yet) when none was written."""
+    profile = await ProfileRepository(session).get(user_id)
+    if profile is None:
+        return ProfileOut(user_id=user_id)
+    return ProfileOut.model_validate(profile)
+
+
+async def update_profile(
+    session: AsyncSession, user_id: uuid.UUID, patch: ProfilePatch
+) -> ProfileOut:
+    """Apply the fields the client sent; the first write creates the row."""
+    profiles = ProfileRepository(session)
+    profile = await profiles.get(user_id)
+    if profile is None:
+        profile = Profile(
+            user_id=user_id,
+            languages=[],
+            frameworks=[],
+            hardware_domains=[],
+            hardware_available=[],
+            interests=[],
+        )
+    for name, value in patch.changes().items():
+        setattr(profile, name, value)
+    await profiles.save(profile)
+    return ProfileOut.model_validate(profile)
+
+
+async def list_traits(session: AsyncSession, user_id: uuid.UUID) -> list[TraitOut]:
+    return [
+        TraitOut.model_validate(t) for t in await TraitRepository(session).list_for_user(user_id)
+    ]
+
+
+async def put_trait(
+    session: AsyncSession, user_id: uuid.UUID, key: str, body: TraitIn
+) -> tuple[TraitOut, bool]:
+    """Create or replace one trait; also says whether it was created."""
+    traits = TraitRepository(session)
+    # Only decides 201 versus 200; the upsert itself cannot make a duplicate row.
+    created = await traits.get(user_id, key) is None
+    trait: Trait = await traits.upsert(
+        user_id, key, value=body.value, confidence=body.confidence, source=body.source
+    )
+    return TraitOut.model_validate(trait), created
+
+
+async def delete_trait(session: AsyncSession, user_id: uuid.UUID, key: str) -> None:
+    if not await TraitRepository(session).delete(user_id, key):
+        raise TraitNotFound()
+
+
+async def export_for_user(session: AsyncSession, user_id: uuid.UUID) -> ProfileExport:
+    """This domain's part of an account export: the stored profile (None if never written) and
+    every trait, as JSON-ready dicts."""
+    profile = await ProfileRepository(session).get(user_id)
+    traits = await TraitRepository(session).list_for_user(user_id)
+    return {
+        "profile": (
+            ProfileOut.model_validate(profile).model_dump(mode="json")
+            if profile is not None
+            else None
+        ),
+        "traits": [TraitOut.model_validate(t).model_dump(mode="json") for t in traits],
+    }
