@@ -110,15 +110,10 @@ def state(
     engine: AsyncEngine,
     sessionmaker: async_sessionmaker[AsyncSession],
     cache: Cache,
-    passwords: Passwords,
 ) -> AppState:
-    return AppState(
-        settings=settings,
-        engine=engine,
-        sessionmaker=sessionmaker,
-        cache=cache,
-        passwords=passwords,
-    )
+    """The app's resources on the test transaction. The recorder is not started: tests call
+    `await state.recorder.flush()` when they want recorded rows written."""
+    return AppState.build(settings, engine=engine, sessionmaker=sessionmaker, cache=cache)
 
 
 @pytest.fixture

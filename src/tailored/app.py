@@ -14,10 +14,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tailored import __version__
 from tailored.accounts.endpoints import router as accounts_router
+from tailored.analytics.endpoints import router as analytics_router
 from tailored.config import Settings
 from tailored.content.endpoints import router as content_router
 from tailored.errors import AppError
 from tailored.kit.migrate import upgrade_async
+from tailored.personalization.endpoints import router as personalization_router
 from tailored.profiles.endpoints import router as profiles_router
 from tailored.state import AppState
 
@@ -34,6 +36,8 @@ def create_app(settings: Settings, *, state: AppState | None = None) -> FastAPI:
         if owned and settings.should_auto_migrate:
             await upgrade_async(app_state.engine)
         app.state.tailored = app_state
+        if owned:
+            app_state.recorder.start()
         try:
             yield
         finally:
@@ -49,7 +53,14 @@ def create_app(settings: Settings, *, state: AppState | None = None) -> FastAPI:
     if state is not None:
         app.state.tailored = state
     _install_error_handlers(app)
-    for router in (accounts_router, profiles_router, content_router):
+    # Personalization first: its GET /chapters/{id}/session must win over the chapter catch-all.
+    for router in (
+        accounts_router,
+        profiles_router,
+        personalization_router,
+        analytics_router,
+        content_router,
+    ):
         app.include_router(router)
 
     @app.get("/healthz", tags=["operations"])

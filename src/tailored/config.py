@@ -43,6 +43,12 @@ class Settings(BaseSettings):
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_cost_kib: int = Field(default=65536, ge=8)
     content_dir: Path | None = None
+    # Personalization: which adapter, how long shared results live, how many are kept.
+    adapter: str = "rules"
+    personalization_ttl_seconds: int = Field(default=7 * 24 * 3600, gt=0)
+    personalization_max_entries: int = Field(default=100_000, ge=1)
+    personalization_lock_ttl_seconds: float = Field(default=30.0, gt=0)
+    request_log_retention_days: int = Field(default=90, ge=1)
     auto_migrate: bool | None = None
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)

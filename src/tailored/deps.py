@@ -16,6 +16,7 @@ from tailored.config import Settings
 from tailored.errors import AdminRequired, NotAuthenticated, UserNotFound
 from tailored.kit.cache import Cache
 from tailored.models import Role, User
+from tailored.personalization.engine import Personalizer
 from tailored.state import AppState
 
 
@@ -50,6 +51,13 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 # scope="function": commit before the response is sent, so a failed commit is an error response.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 CacheDep = Annotated[Cache, Depends(get_cache)]
+
+
+def get_personalizer(state: StateDep) -> Personalizer:
+    return state.personalizer
+
+
+PersonalizerDep = Annotated[Personalizer, Depends(get_personalizer)]
 
 _optional_bearer = HTTPBearer(auto_error=False, description="token from POST /api/auth/login")
 

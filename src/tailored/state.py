@@ -7,9 +7,13 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from tailored.accounts.security import Passwords
+from tailored.analytics.recorder import Recorder
 from tailored.config import Settings
 from tailored.kit.cache import Cache, create_cache
 from tailored.kit.db import create_engine, create_sessionmaker
+from tailored.personalization.adapter import Adapter
+from tailored.personalization.adapters import build_adapter
+from tailored.personalization.engine import Personalizer
 
 
 @dataclass
@@ -19,21 +23,44 @@ class AppState:
     sessionmaker: async_sessionmaker[AsyncSession]
     cache: Cache
     passwords: Passwords
+    recorder: Recorder
+    personalizer: Personalizer
 
     @classmethod
-    def build(cls, settings: Settings) -> AppState:
-        engine = create_engine(settings.database_url)
+    def build(
+        cls,
+        settings: Settings,
+        *,
+        engine: AsyncEngine | None = None,
+        sessionmaker: async_sessionmaker[AsyncSession] | None = None,
+        cache: Cache | None = None,
+        adapter: Adapter | None = None,
+    ) -> AppState:
+        """Build from settings; tests pass their own engine, sessionmaker, cache or adapter."""
+        engine = engine or create_engine(settings.database_url)
+        sessionmaker = sessionmaker or create_sessionmaker(engine)
+        cache = cache or create_cache(settings.cache_url, namespace=settings.cache_namespace)
+        recorder = Recorder(sessionmaker)
         return cls(
             settings=settings,
             engine=engine,
-            sessionmaker=create_sessionmaker(engine),
-            cache=create_cache(settings.cache_url, namespace=settings.cache_namespace),
+            sessionmaker=sessionmaker,
+            cache=cache,
             passwords=Passwords(
                 time_cost=settings.argon2_time_cost,
                 memory_cost_kib=settings.argon2_memory_cost_kib,
             ),
+            recorder=recorder,
+            personalizer=Personalizer(
+                adapter=adapter or build_adapter(settings.adapter),
+                cache=cache,
+                recorder=recorder,
+                ttl_seconds=settings.personalization_ttl_seconds,
+                lock_ttl=settings.personalization_lock_ttl_seconds,
+            ),
         )
 
     async def close(self) -> None:
+        await self.recorder.stop()
         await self.cache.close()
         await self.engine.dispose()

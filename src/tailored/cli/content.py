@@ -12,6 +12,7 @@ from tailored.content import service
 from tailored.content.service import IngestReport
 from tailored.kit import migrate
 from tailored.kit.db import transaction
+from tailored.personalization.library import forget_library
 from tailored.state import AppState
 
 DocsDir = Annotated[
@@ -48,7 +49,10 @@ def ingest_folder(settings: Settings, directory: Path) -> IngestReport:
                     progress.update(task, total=total, advance=1)
 
                 async with transaction(state.sessionmaker) as session:
-                    return await service.ingest(session, directory, on_chapter=advance)
+                    report = await service.ingest(session, directory, on_chapter=advance)
+            if report.ok:
+                await forget_library(state.cache)
+            return report
         finally:
             await state.close()
 
@@ -56,6 +60,7 @@ def ingest_folder(settings: Settings, directory: Path) -> IngestReport:
     if report.ok:
         console.print(
             f"{len(report.added)} added, {len(report.changed)} changed, "
-            f"{len(report.unchanged)} unchanged, {len(report.removed)} removed"
+            f"{len(report.unchanged)} unchanged, {len(report.removed)} removed, "
+            f"{report.glossary_terms} glossary terms"
         )
     return report

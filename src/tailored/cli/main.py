@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from tailored import __version__
-from tailored.cli import content, db, serve, users
+from tailored.cli import cache, content, db, ops, personalize, serve, users
 
 app = typer.Typer(
     name="tailored",
@@ -48,5 +48,9 @@ def main(
 
 app.command("serve")(serve.serve)
 app.command("ingest")(content.ingest)
+app.command("personalize")(personalize.personalize)
+app.command("cleanup")(ops.cleanup)
+app.command("stats")(ops.stats)
+app.add_typer(cache.app, name="cache")
 app.add_typer(db.app, name="db")
 app.add_typer(users.app, name="users")

@@ -7,7 +7,7 @@ from fastapi.responses import PlainTextResponse
 
 from tailored.content import service
 from tailored.content.schemas import ChapterOut, ChapterSummary, IngestOut, LoadErrorOut
-from tailored.deps import AdminUser, SessionDep, SettingsDep
+from tailored.deps import AdminUser, CacheDep, SessionDep, SettingsDep
 from tailored.errors import (
     AdminRequired,
     BadRequest,
@@ -18,6 +18,7 @@ from tailored.errors import (
     error_responses,
 )
 from tailored.models import Chapter
+from tailored.personalization.library import forget_library
 
 router = APIRouter(prefix="/api", tags=["content"])
 CHAPTER_ERRORS = error_responses(ChapterNotFound, InvalidChapterIdError)
@@ -29,6 +30,9 @@ async def chapter_with_sections(chapter_id: str, session: SessionDep) -> Chapter
 
 async def chapter_only(chapter_id: str, session: SessionDep) -> Chapter:
     return await service.get_chapter(session, chapter_id)
+
+
+ChapterDep = Annotated[Chapter, Depends(chapter_only)]
 
 
 @router.get("/chapters")
@@ -56,9 +60,7 @@ async def list_chapters(session: SessionDep) -> list[ChapterSummary]:
     response_class=PlainTextResponse,
     responses=CHAPTER_ERRORS,
 )
-async def get_chapter_raw(
-    chapter: Annotated[Chapter, Depends(chapter_only)],
-) -> PlainTextResponse:
+async def get_chapter_raw(chapter: ChapterDep) -> PlainTextResponse:
     """The chapter's Markdown source, byte for byte."""
     return PlainTextResponse(
         chapter.source,
@@ -79,7 +81,9 @@ async def get_chapter(
     "/admin/ingest",
     responses=error_responses(NotAuthenticated, AdminRequired, BadRequest, UnprocessableInput),
 )
-async def ingest(_admin: AdminUser, session: SessionDep, settings: SettingsDep) -> IngestOut:
+async def ingest(
+    _admin: AdminUser, session: SessionDep, settings: SettingsDep, cache: CacheDep
+) -> IngestOut:
     """Re-ingest the configured content folder (admin). Any file error writes nothing."""
     if settings.content_dir is None:
         raise BadRequest("no content folder configured (TAILORED_CONTENT_DIR)")
@@ -93,4 +97,5 @@ async def ingest(_admin: AdminUser, session: SessionDep, settings: SettingsDep) 
     )
     if not report.ok:
         raise UnprocessableInput(out.model_dump())
+    await forget_library(cache)
     return out

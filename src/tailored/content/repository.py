@@ -8,7 +8,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from tailored.models import Chapter, Section
+from tailored.content.glossary import ParsedTerm
+from tailored.models import Chapter, GlossaryTerm, Section
 
 
 class ChapterRepository:
@@ -60,3 +61,11 @@ class ChapterRepository:
             return 0
         result = await self.session.execute(delete(Chapter).where(Chapter.id.in_(chapter_ids)))
         return int(getattr(result, "rowcount", 0) or 0)
+
+    async def replace_glossary(self, terms: Sequence[ParsedTerm]) -> None:
+        await self.session.execute(delete(GlossaryTerm))
+        self.session.add_all(
+            GlossaryTerm(term=t.term, definition=t.definition, aliases=list(t.aliases), position=i)
+            for i, t in enumerate(terms)
+        )
+        await self.session.flush()

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tailored.content.glossary import GlossaryError, ParsedTerm, find_glossary, parse_glossary
 from tailored.content.ids import InvalidChapterId, validate_chapter_id
 from tailored.content.loader import LoadError, ParsedChapter, load_docs
 from tailored.content.repository import ChapterRepository
@@ -18,6 +19,7 @@ from tailored.models import Chapter, Section
 @dataclass
 class IngestReport:
     added: list[str] = field(default_factory=list)
+    glossary_terms: int = 0
     changed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
@@ -41,9 +43,12 @@ async def ingest(
     """
     loaded = load_docs(root)
     report = IngestReport(errors=list(loaded.errors))
+    glossary = _load_glossary(root, report)
     if not report.ok:
         return report
     repo = ChapterRepository(session)
+    await repo.replace_glossary(glossary)
+    report.glossary_terms = len(glossary)
     known = await repo.hashes()
     total = len(loaded.chapters)
     for parsed in loaded.chapters:
@@ -65,6 +70,19 @@ async def ingest(
     await repo.delete_many(report.removed)
     await session.flush()
     return report
+
+
+def _load_glossary(root: Path, report: IngestReport) -> tuple[ParsedTerm, ...]:
+    path = find_glossary(root)
+    if path is None:
+        return ()
+    try:
+        return parse_glossary(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        report.errors.append(LoadError(path.name, f"not valid UTF-8 at byte {exc.start}"))
+    except GlossaryError as exc:
+        report.errors.append(LoadError(path.name, f"glossary: {exc}"))
+    return ()
 
 
 def parse_chapter_id(raw: str) -> str:

@@ -2,7 +2,14 @@
 
 from tailored.models.accounts import AuthToken, Role, User
 from tailored.models.base import Base
-from tailored.models.content import Chapter, Section
+from tailored.models.content import Chapter, GlossaryTerm, Section
+from tailored.models.personalization import (
+    PersonalizationHistory,
+    PersonalizationSession,
+    PersonalizedResult,
+    RequestLog,
+    RequestStatus,
+)
 from tailored.models.profiles import (
     DifficultyPreference,
     HardwareAvailable,
@@ -21,11 +28,17 @@ __all__ = [
     "Base",
     "Chapter",
     "DifficultyPreference",
+    "GlossaryTerm",
     "HardwareAvailable",
     "HardwareDomain",
     "HardwareLevel",
     "LearnerRole",
+    "PersonalizationHistory",
+    "PersonalizationSession",
+    "PersonalizedResult",
     "Profile",
+    "RequestLog",
+    "RequestStatus",
     "RoboticsExperience",
     "Role",
     "Section",

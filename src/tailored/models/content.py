@@ -46,3 +46,14 @@ class Section(Base):
     content: Mapped[str] = mapped_column(Text)
 
     chapter: Mapped[Chapter] = relationship(back_populates="sections")
+
+
+class GlossaryTerm(Base):
+    """A term from the docs folder's glossary.yml, defined for beginners on first use."""
+
+    __tablename__ = "glossary_terms"
+
+    term: Mapped[str] = mapped_column(String(200), primary_key=True)
+    definition: Mapped[str] = mapped_column(Text)
+    aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
+    position: Mapped[int] = mapped_column(Integer)

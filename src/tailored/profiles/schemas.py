@@ -185,3 +185,14 @@ class ProfileExport(TypedDict):
 
     profile: dict[str, Any] | None
     traits: list[dict[str, Any]]
+
+
+class ProfileData(ProfilePatch):
+    """A whole profile as adapters read it (fields left out take their defaults).
+
+    Also the body shape for sites that keep their own users and send a profile per request.
+    """
+
+    @property
+    def profile_completed(self) -> bool:
+        return self.software_level is not None and self.hardware_level is not None

@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from tailored.analytics import service
+from tailored.analytics.schemas import PersonalizationStats
+from tailored.deps import AdminUser, SessionDep, StateDep
+from tailored.errors import AdminRequired, NotAuthenticated, error_responses
+
+router = APIRouter(prefix="/api/admin/stats", tags=["analytics"])
+
+
+@router.get("/personalization", responses=error_responses(NotAuthenticated, AdminRequired))
+async def personalization_stats(
+    _admin: AdminUser,
+    session: SessionDep,
+    state: StateDep,
+    days: Annotated[int, Query(ge=1, le=3650)] = 30,
+    top: Annotated[int, Query(ge=1, le=100)] = 10,
+) -> PersonalizationStats:
+    """Requests, hit rate, latency percentiles, top chapters, audiences, stored bytes (admin)."""
+    await state.recorder.flush()
+    return await service.personalization_stats(session, days=days, top=top)

@@ -1,0 +1,125 @@
+"""Buffered writes for what every request records (request logs, history, last-used times).
+
+Writing a row per request inside the request would put a database commit on the cached hot
+path; instead rows queue here and one background task writes them in batches, every
+`interval` seconds or `max_batch` rows. A crash loses at most one interval of analytics, never
+content. `flush()` writes what is pending now (shutdown, tests, the CLI).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from datetime import UTC, datetime
+
+from sqlalchemy import update
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from tailored.models import Base, PersonalizedResult
+
+log = logging.getLogger("tailored.recorder")
+
+
+class Recorder:
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        *,
+        interval: float = 0.5,
+        max_batch: int = 500,
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self._interval = interval
+        self._max_batch = max_batch
+        self._rows: list[Base] = []
+        self._touches: Counter[str] = Counter()
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._lock = asyncio.Lock()
+
+    def add(self, row: Base) -> None:
+        self._rows.append(row)
+        if len(self._rows) >= self._max_batch:
+            self._wake.set()
+
+    def touch(self, result_key: str) -> None:
+        """Count a hit on a stored result and move its last-used time (for LRU eviction)."""
+        self._touches[result_key] += 1
+
+    @property
+    def pending(self) -> int:
+        return len(self._rows) + len(self._touches)
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="tailored-recorder")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+            self._task = None
+        await self.flush()
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=self._interval)
+            except TimeoutError:
+                pass
+            self._wake.clear()
+            try:
+                await self.flush()
+            except (DBAPIError, OSError):
+                # The database is away; rows stay queued and the next round tries again.
+                log.exception("could not write %d recorded rows", self.pending)
+
+    async def flush(self) -> None:
+        async with self._lock:
+            rows, self._rows = self._rows, []
+            touches, self._touches = self._touches, Counter()
+            if not rows and not touches:
+                return
+            try:
+                await self._write(rows, touches)
+            except IntegrityError:
+                # A row whose user or chapter went away meanwhile: write the rest one by one.
+                await self._write_each(rows)
+                await self._write([], touches)
+            except BaseException:
+                self._rows[:0] = rows
+                self._touches.update(touches)
+                raise
+
+    async def _write(self, rows: list[Base], touches: Counter[str]) -> None:
+        async with self._sessionmaker() as session:
+            session.add_all(rows)
+            now = datetime.now(UTC)
+            for key, hits in touches.items():
+                await session.execute(
+                    update(PersonalizedResult)
+                    .where(PersonalizedResult.key == key)
+                    .values(last_used_at=now, hits=PersonalizedResult.hits + hits)
+                )
+            await session.commit()
+
+    async def _write_each(self, rows: list[Base]) -> None:
+        for row in rows:
+            async with self._sessionmaker() as session:
+                session.add(_detached_copy(row))
+                try:
+                    await session.commit()
+                except IntegrityError:
+                    log.info("dropped a recorded %s whose references are gone", type(row).__name__)
+
+
+def _detached_copy(row: Base) -> Base:
+    # After a failed flush the instance carries session state; a fresh copy inserts cleanly.
+    mapper = row.__mapper__
+    values = {c.key: getattr(row, c.key) for c in mapper.column_attrs}
+    return type(row)(**values)

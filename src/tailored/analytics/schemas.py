@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel
+
+
+class Latency(BaseModel):
+    """Milliseconds, nearest-rank percentiles; null when there were no such requests."""
+
+    requests: int
+    p50: float | None
+    p95: float | None
+    p99: float | None
+
+
+class ChapterCount(BaseModel):
+    chapter_id: str
+    requests: int
+
+
+class PersonalizationStats(BaseModel):
+    since: datetime
+    requests: int
+    by_status: dict[str, int]
+    hit_rate: float | None
+    cached: Latency
+    uncached: Latency
+    top_chapters: list[ChapterCount]
+    distinct_audiences: int
+    stored_entries: int
+    stored_bytes: int

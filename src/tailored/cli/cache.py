@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.progress import Progress
+
+from tailored.analytics import service as analytics
+from tailored.cli.common import console, err_console, run, settings_from
+from tailored.kit.db import transaction
+from tailored.personalization import maintenance
+from tailored.state import AppState
+
+app = typer.Typer(help="Stored personalized chapters.", no_args_is_help=True)
+
+
+@app.command()
+def stats(
+    ctx: typer.Context,
+    days: Annotated[int, typer.Option(min=1, help="Hit rate over this many days.")] = 30,
+) -> None:
+    """Entries, stored bytes and hit rate."""
+    settings = settings_from(ctx)
+
+    async def _stats() -> None:
+        state = AppState.build(settings)
+        try:
+            async with transaction(state.sessionmaker) as session:
+                figures = await analytics.personalization_stats(session, days=days)
+        finally:
+            await state.close()
+        rate = "n/a" if figures.hit_rate is None else f"{figures.hit_rate:.1%}"
+        console.print(
+            f"{figures.stored_entries} entries, {figures.stored_bytes} bytes, "
+            f"hit rate {rate} over {figures.requests} requests in {days} days"
+        )
+
+    run(_stats())
+
+
+@app.command("warm")
+def warm_cmd(
+    ctx: typer.Context,
+    audiences: Annotated[
+        int, typer.Option(min=1, help="How many of the most common audiences to precompute.")
+    ] = 10,
+) -> None:
+    """Precompute every chapter for the most common audiences (from history)."""
+    settings = settings_from(ctx)
+
+    async def _warm() -> tuple[int, int]:
+        state = AppState.build(settings)
+        try:
+            with Progress(console=err_console, transient=True) as progress:
+                task = progress.add_task("warming", total=None)
+                async with transaction(state.sessionmaker) as session:
+                    return await maintenance.warm(
+                        session,
+                        state.personalizer,
+                        audiences=audiences,
+                        on_step=lambda total: progress.update(task, total=total, advance=1),
+                    )
+        finally:
+            await state.close()
+
+    generated, stored = run(_warm())
+    console.print(f"{generated} generated, {stored} already stored")
+
+
+@app.command()
+def clear(ctx: typer.Context) -> None:
+    """Remove every stored personalized chapter (they regenerate on demand)."""
+    settings = settings_from(ctx)
+
+    async def _clear() -> int:
+        state = AppState.build(settings)
+        try:
+            async with transaction(state.sessionmaker) as session:
+                return await maintenance.clear(session, state.personalizer)
+        finally:
+            await state.close()
+
+    console.print(f"{run(_clear())} entries removed")

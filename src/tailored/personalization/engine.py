@@ -1,0 +1,309 @@
+"""The personalization pipeline: audience → key → stored result, or adapt + verify + store.
+
+One `Personalizer` lives in AppState because single flight needs to know what is in flight in
+this process; everything else it touches (database, cache) is shared, so API processes stay
+interchangeable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tailored.analytics.recorder import Recorder
+from tailored.kit.cache import Cache
+from tailored.markdown import verify_structure
+from tailored.models import (
+    Chapter,
+    PersonalizationHistory,
+    PersonalizedResult,
+    RequestLog,
+    RequestStatus,
+)
+from tailored.personalization.adapter import (
+    Adapter,
+    Audience,
+    ChapterInput,
+    Library,
+    Transformation,
+)
+from tailored.personalization.keys import audience_key, profile_hash, read_fields
+from tailored.personalization.library import load_library
+from tailored.personalization.repository import ResultRepository
+from tailored.personalization.singleflight import SingleFlight
+from tailored.profiles.schemas import ProfileData
+
+log = logging.getLogger("tailored.personalization")
+HOT_TTL = 24 * 3600.0
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one adaptation produced: verified output, or the reason it was not used."""
+
+    content: str
+    applied: tuple[Transformation, ...]
+    verified: bool
+    issues: tuple[str, ...] = ()
+    status: RequestStatus = RequestStatus.success
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Personalized:
+    chapter_id: str
+    adapter: str
+    audience_key: str
+    content: str
+    applied: tuple[Transformation, ...]
+    cached: bool
+    verified: bool
+    issues: tuple[str, ...]
+    warning: str | None
+
+
+def chapter_input(chapter: Chapter) -> ChapterInput:
+    return ChapterInput(
+        id=chapter.id,
+        title=chapter.title,
+        source=chapter.source,
+        source_hash=chapter.source_hash,
+        front_matter=chapter.front_matter,
+    )
+
+
+def adapt_and_verify(
+    adapter: Adapter, chapter: ChapterInput, audience: Audience, library: Library
+) -> Outcome:
+    """Run the adapter and the structure verifier. Never raises: failures become outcomes."""
+    try:
+        result = adapter.adapt(chapter, audience, library)
+    except Exception as exc:  # noqa: BLE001 - a broken adapter must not break reading
+        log.exception("adapter %s failed on %s", adapter.name, chapter.id)
+        return Outcome(
+            chapter.source, (), False, status=RequestStatus.failure, error=f"{exc!r}"[:500]
+        )
+    if result.content == chapter.source:
+        return Outcome(result.content, result.applied, True)
+    check = verify_structure(
+        chapter.source,
+        result.content,
+        allowed_removed_code=result.removed_code,
+        allowed_removed_headings=result.removed_headings,
+        allowed_added_targets=result.added_targets,
+    )
+    if not check.ok:
+        issues = tuple(f"{i.code}: {i.message}" for i in check.issues)
+        log.warning("rejected %s output for %s: %s", adapter.name, chapter.id, "; ".join(issues))
+        return Outcome(
+            chapter.source,
+            (),
+            False,
+            issues=issues,
+            status=RequestStatus.rejected,
+            error="; ".join(issues)[:2000],
+        )
+    return Outcome(result.content, result.applied, True)
+
+
+class Personalizer:
+    def __init__(
+        self,
+        *,
+        adapter: Adapter,
+        cache: Cache,
+        recorder: Recorder,
+        ttl_seconds: int,
+        lock_ttl: float,
+    ) -> None:
+        self.adapter = adapter
+        self.cache = cache
+        self.recorder = recorder
+        self.ttl = timedelta(seconds=ttl_seconds)
+        self.flight: SingleFlight[Outcome] = SingleFlight(cache, lock_ttl=lock_ttl)
+        # How many adaptations this process ran: the single-flight benchmark and tests count it.
+        self.adaptations = 0
+
+    @property
+    def adapter_label(self) -> str:
+        return f"{self.adapter.name}@{self.adapter.version}"
+
+    async def personalize(
+        self,
+        session: AsyncSession,
+        chapter: Chapter,
+        profile: ProfileData,
+        *,
+        user_id: uuid.UUID | None,
+        record: bool = True,
+    ) -> Personalized:
+        """Personalize `chapter` for `profile`; `record=False` (cache warming) logs nothing."""
+        started = time.perf_counter()
+        source = chapter_input(chapter)
+        library = await load_library(session, self.cache)
+        audience = self.adapter.audience(profile, source, library)
+        key = audience_key(self.adapter, source, library, audience)
+
+        outcome = await self._lookup(session, key)
+        cached = outcome is not None
+        if outcome is None:
+            outcome, produced = await self.flight.run(
+                key,
+                lambda: self._lookup(session, key),
+                lambda: self._produce(session, key, source, audience, library),
+            )
+            cached = not produced
+        if record:
+            if cached:
+                self.recorder.touch(key)
+            self._record(user_id, chapter.id, key, profile, cached, started, outcome)
+        return Personalized(
+            chapter_id=chapter.id,
+            adapter=self.adapter_label,
+            audience_key=key,
+            content=outcome.content,
+            applied=outcome.applied,
+            cached=cached,
+            verified=outcome.verified,
+            issues=outcome.issues,
+            warning=None
+            if outcome.verified
+            else "this chapter could not be personalized safely; showing the original",
+        )
+
+    async def _lookup(self, session: AsyncSession, key: str) -> Outcome | None:
+        raw = await self.cache.get(_hot_key(key))
+        if raw is not None:
+            return _decode(raw)
+        row = await ResultRepository(session).get_live(key, datetime.now(UTC))
+        if row is None:
+            return None
+        outcome = Outcome(
+            row.content, tuple(Transformation(a["name"], a["detail"]) for a in row.applied), True
+        )
+        await self._hot_copy(key, row.chapter_id, outcome, row.expires_at)
+        return outcome
+
+    async def _produce(
+        self,
+        session: AsyncSession,
+        key: str,
+        chapter: ChapterInput,
+        audience: Audience,
+        library: Library,
+    ) -> Outcome:
+        self.adaptations += 1
+        # CPU-bound: a worker thread keeps this process answering cache hits meanwhile.
+        outcome = await asyncio.to_thread(
+            adapt_and_verify, self.adapter, chapter, audience, library
+        )
+        if outcome.verified:
+            await self._store(session, key, chapter, audience, outcome)
+        return outcome
+
+    async def _store(
+        self,
+        session: AsyncSession,
+        key: str,
+        chapter: ChapterInput,
+        audience: Audience,
+        outcome: Outcome,
+    ) -> None:
+        now = datetime.now(UTC)
+        row = PersonalizedResult(
+            key=key,
+            chapter_id=chapter.id,
+            source_hash=chapter.source_hash,
+            adapter=self.adapter_label,
+            audience=dict(audience),
+            content=outcome.content,
+            applied=[{"name": t.name, "detail": t.detail} for t in outcome.applied],
+            size_bytes=len(outcome.content.encode()),
+            hits=0,
+            created_at=now,
+            last_used_at=now,
+            expires_at=now + self.ttl,
+        )
+        # The row commits with the request; the hot copy is visible at once, so a process that
+        # waited on the lock finds it before that commit lands.
+        await ResultRepository(session).put(row)
+        await self._hot_copy(key, chapter.id, outcome, row.expires_at)
+
+    async def _hot_copy(
+        self, key: str, chapter_id: str, outcome: Outcome, expires_at: datetime
+    ) -> None:
+        remaining = (expires_at - datetime.now(UTC)).total_seconds()
+        if remaining <= 0:
+            return
+        await self.cache.set(
+            _hot_key(key),
+            _encode(outcome),
+            ttl=min(remaining, HOT_TTL),
+            tags=(f"chapter:{chapter_id}", "personalized"),
+        )
+
+    def _record(
+        self,
+        user_id: uuid.UUID | None,
+        chapter_id: str,
+        key: str,
+        profile: ProfileData,
+        cached: bool,
+        started: float,
+        outcome: Outcome,
+    ) -> None:
+        self.recorder.add(
+            RequestLog(
+                kind="personalize",
+                user_id=user_id,
+                chapter_id=chapter_id,
+                adapter=self.adapter_label,
+                audience_key=key,
+                cached=cached,
+                latency_ms=(time.perf_counter() - started) * 1000,
+                status=outcome.status,
+                error=outcome.error,
+                created_at=datetime.now(UTC),
+            )
+        )
+        if user_id is not None:
+            fields = read_fields(self.adapter, profile)
+            self.recorder.add(
+                PersonalizationHistory(
+                    user_id=user_id,
+                    chapter_id=chapter_id,
+                    audience_key=key,
+                    profile_fields=fields,
+                    profile_hash=profile_hash(fields),
+                    created_at=datetime.now(UTC),
+                )
+            )
+
+    async def forget(self, keys: list[str]) -> None:
+        if keys:
+            await self.cache.delete(*(_hot_key(k) for k in keys))
+
+    async def forget_all(self) -> None:
+        await self.cache.invalidate_tags("personalized")
+
+
+def _hot_key(key: str) -> str:
+    return f"pz:{key}"
+
+
+def _encode(outcome: Outcome) -> bytes:
+    return json.dumps(
+        {"content": outcome.content, "applied": [[t.name, t.detail] for t in outcome.applied]}
+    ).encode()
+
+
+def _decode(raw: bytes) -> Outcome:
+    data = json.loads(raw)
+    return Outcome(data["content"], tuple(Transformation(n, d) for n, d in data["applied"]), True)

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
+
+from tailored.profiles.schemas import ProfileData
+
+
+class TransformationOut(BaseModel):
+    name: str
+    detail: str
+
+
+class VerificationOut(BaseModel):
+    ok: bool
+    issues: list[str]
+
+
+class PersonalizedOut(BaseModel):
+    chapter_id: str
+    adapter: str
+    audience_key: str
+    content: str
+    applied_transformations: list[TransformationOut]
+    cached: bool
+    verification: VerificationOut
+    warning: str | None
+
+
+class PersonalizeForProfileIn(BaseModel):
+    """For sites that keep their own users: the learner's profile travels with the request."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    profile: ProfileData
+
+
+class HistoryItem(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    chapter_id: str
+    audience_key: str
+    created_at: datetime
+
+
+class SessionOut(BaseModel):
+    chapter_id: str
+    active: bool
+
+
+class SessionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    active: bool

@@ -1,0 +1,57 @@
+"""Personalization for the API and CLI: who may personalize what, and the reader's toggle."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tailored.errors import Forbidden
+from tailored.models import Chapter, PersonalizationHistory, User
+from tailored.personalization.engine import Personalized, Personalizer
+from tailored.personalization.repository import HistoryRepository, SessionRepository
+from tailored.profiles import service as profiles
+from tailored.profiles.schemas import ProfileData
+
+
+class ProfileIncomplete(Forbidden):
+    @classmethod
+    def default_detail(cls) -> str:
+        return (
+            "complete your profile first: set software_level and hardware_level "
+            "with PATCH /api/me/profile"
+        )
+
+
+async def profile_data(session: AsyncSession, user_id: uuid.UUID) -> ProfileData:
+    stored = await profiles.get_profile(session, user_id)
+    return ProfileData.model_validate(
+        stored.model_dump(exclude={"user_id", "profile_completed", "created_at", "updated_at"})
+    )
+
+
+async def personalize_for_user(
+    session: AsyncSession, personalizer: Personalizer, chapter: Chapter, user: User
+) -> Personalized:
+    profile = await profile_data(session, user.id)
+    if not profile.profile_completed:
+        raise ProfileIncomplete()
+    return await personalizer.personalize(session, chapter, profile, user_id=user.id)
+
+
+async def history(
+    session: AsyncSession, user_id: uuid.UUID, *, limit: int, offset: int
+) -> Sequence[PersonalizationHistory]:
+    return await HistoryRepository(session).for_user(user_id, limit=limit, offset=offset)
+
+
+async def get_mode(session: AsyncSession, user_id: uuid.UUID, chapter_id: str) -> bool:
+    row = await SessionRepository(session).get(user_id, chapter_id)
+    return bool(row and row.active)
+
+
+async def set_mode(
+    session: AsyncSession, user_id: uuid.UUID, chapter_id: str, active: bool
+) -> None:
+    await SessionRepository(session).set(user_id, chapter_id, active)
