@@ -18,7 +18,14 @@ from tailored.state import AppState
 from tests.personalization.adapters import CodeBreakingAdapter, FailingAdapter, NoteAdapter
 from tests.personalization.conftest import CHAPTER, make_personalizer, write_docs
 
-BEGINNER = ProfileData(software_level="beginner", hardware_level="none")  # type: ignore[arg-type]
+
+def learner(**fields: object) -> ProfileData:
+    return ProfileData.model_validate(
+        {"software_level": "beginner", "hardware_level": "none", **fields}
+    )
+
+
+BEGINNER = learner()
 
 
 async def _stored(sessionmaker: async_sessionmaker[AsyncSession]) -> list[PersonalizedResult]:
@@ -45,9 +52,9 @@ class TestSharing:
         self, sessionmaker: async_sessionmaker[AsyncSession], cache: Cache, chapter: Chapter
     ) -> None:
         engine = make_personalizer(sessionmaker, cache)
-        a = BEGINNER.model_copy(update={"interests": ["drones"], "role": "student"})
-        b = BEGINNER.model_copy(update={"interests": ["humanoids"], "preferred_language": "ur"})
-        c = BEGINNER.model_copy(update={"software_level": "advanced"})
+        a = learner(interests=["drones"], role="student")
+        b = learner(interests=["humanoids"], preferred_language="ur")
+        c = learner(software_level="advanced")
         async with sessionmaker() as session:
             ra = await engine.personalize(session, chapter, a, user_id=None)
             rb = await engine.personalize(session, chapter, b, user_id=None)
@@ -171,7 +178,7 @@ class TestExpiryAndEviction:
         keys = {}
         async with sessionmaker() as session:
             for level in levels:
-                profile = BEGINNER.model_copy(update={"software_level": level})
+                profile = learner(software_level=level)
                 keys[level] = (
                     await engine.personalize(session, chapter, profile, user_id=None)
                 ).audience_key
@@ -214,3 +221,36 @@ class TestRecording:
         assert all(row.status is RequestStatus.success for row in logs)
         assert all(row.latency_ms > 0 for row in logs)
         assert stored.hits == 2
+
+
+class TestWarm:
+    async def test_warm_fills_every_chapter_for_the_top_audiences(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        cache: Cache,
+        state: AppState,
+        tmp_path: Path,
+    ) -> None:
+        from tailored.personalization.maintenance import warm
+        from tests.fixtures.accounts import create_user
+
+        docs = write_docs(tmp_path / "more")
+        (docs / "second.md").write_text("# Second\n\nMore text.\n")
+        engine = make_personalizer(sessionmaker, cache)
+        async with sessionmaker() as session:
+            await content.ingest(session, docs)
+            await session.commit()
+            chapter = await content.get_chapter(session, "publishers")
+            # History: three learners at intermediate, one at advanced, one at beginner.
+            for level, learners in (("intermediate", 3), ("advanced", 2), ("beginner", 1)):
+                for _ in range(learners):
+                    user = await create_user(state)
+                    profile = learner(software_level=level)
+                    await engine.personalize(session, chapter, profile, user_id=user.id)
+            await engine.recorder.flush()
+            generated, stored = await warm(session, engine, audiences=2)
+            await session.commit()
+        # Top two audiences (intermediate, advanced) × 2 chapters; "publishers" already stored.
+        assert (generated, stored) == (2, 2)
+        levels = {r.audience["software_level"] for r in await _stored(sessionmaker)}
+        assert levels == {"beginner", "intermediate", "advanced"}
