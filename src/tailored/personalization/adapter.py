@@ -68,6 +68,7 @@ class Adaptation:
     # What transformations removed on purpose, so the verifier does not flag it.
     removed_code: tuple[str, ...] = ()
     removed_headings: tuple[str, ...] = ()
+    removed_targets: tuple[str, ...] = ()
     added_targets: tuple[str, ...] = ()
 
 

@@ -97,6 +97,7 @@ def adapt_and_verify(
         result.content,
         allowed_removed_code=result.removed_code,
         allowed_removed_headings=result.removed_headings,
+        allowed_removed_targets=result.removed_targets,
         allowed_added_targets=result.added_targets,
     )
     if not check.ok:

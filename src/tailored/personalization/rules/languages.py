@@ -1,0 +1,48 @@
+"""Programming-language names as authors and learners spell them, reduced to one canonical id.
+
+Tab values (`py`, `c++`), tab labels (`Python`, `C++`) and profile tags (`python3`) must meet on
+one spelling, or a C++ learner would never see the `cpp` tab chosen for them.
+"""
+
+from __future__ import annotations
+
+_ALIASES: dict[str, tuple[str, ...]] = {
+    "python": ("python", "py", "python3", "py3", "rclpy"),
+    "cpp": ("cpp", "c++", "cxx", "cc", "hpp", "rclcpp"),
+    "c": ("c", "ansi-c"),
+    "bash": ("bash", "shell", "sh", "zsh", "console", "terminal", "shell-session", "cli"),
+    "powershell": ("powershell", "pwsh", "ps1"),
+    "javascript": ("javascript", "js", "node", "nodejs", "node.js", "jsx"),
+    "typescript": ("typescript", "ts", "tsx"),
+    "rust": ("rust", "rs"),
+    "go": ("go", "golang"),
+    "java": ("java",),
+    "kotlin": ("kotlin", "kt"),
+    "csharp": ("csharp", "c#", "cs", "dotnet", ".net"),
+    "julia": ("julia", "jl"),
+    "matlab": ("matlab", "octave"),
+    "r": ("r", "rlang"),
+    "swift": ("swift",),
+    "lua": ("lua",),
+    "cuda": ("cuda", "cu"),
+}
+_CANONICAL: dict[str, str] = {
+    alias: name for name, aliases in _ALIASES.items() for alias in aliases
+}
+
+
+def canonical_language(name: str) -> str | None:
+    """`"C++"` → `"cpp"`; None when the text names no known programming language."""
+    return _CANONICAL.get(name.strip().lower())
+
+
+def learner_languages(tags: list[str]) -> list[str]:
+    """A profile's language tags, canonical, in the learner's order, unknown tags kept as is.
+
+    Unknown tags are kept (lowercased) so that an author's `language:haskell` condition can
+    still match a learner who typed "haskell".
+    """
+    seen: dict[str, None] = {}
+    for tag in tags:
+        seen.setdefault(canonical_language(tag) or tag.strip().lower(), None)
+    return list(seen)
