@@ -19,6 +19,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from tailored.llm.base import LLMConfig
+
 # A secret that works out of the box in development and is refused in production.
 DEV_SECRET_KEY = "tailored-development-secret-do-not-use-in-production"
 
@@ -49,6 +51,8 @@ class Settings(BaseSettings):
     personalization_max_entries: int = Field(default=100_000, ge=1)
     personalization_lock_ttl_seconds: float = Field(default=30.0, gt=0)
     request_log_retention_days: int = Field(default=90, ge=1)
+    # Language-model providers (none by default: everything works offline).
+    llm: LLMConfig = Field(default_factory=LLMConfig)
     auto_migrate: bool | None = None
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)

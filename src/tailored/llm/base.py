@@ -1,0 +1,186 @@
+"""Provider contract: configuration, messages, results, usage and the error tree.
+
+    ProviderError
+     ├── ProviderUnavailable   connection refused/reset, 5xx, or the circuit is open
+     │    └── CircuitOpen      the breaker refused the call; nothing was sent
+     ├── RateLimited           429 (carries `retry_after` seconds when the server said)
+     ├── ProviderTimeout       no answer within `timeout_s`
+     ├── BadResponse           the body or stream did not parse as the wire format promises
+     └── Truncated             the model stopped at max_tokens; `partial` holds what it wrote
+
+Retries cover ProviderUnavailable (not CircuitOpen), RateLimited and ProviderTimeout; the
+circuit breaker counts those and BadResponse; Truncated is the caller's problem, not the
+provider's health.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from typing import Literal, Protocol, runtime_checkable
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+
+ProviderKind = Literal["openai", "anthropic"]
+
+
+class ProviderConfig(BaseModel):
+    """One named provider, as it appears in settings (`[[llm.providers]]` in the TOML)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1)
+    kind: ProviderKind
+    # None means the SDK's public endpoint; set it for vLLM, Ollama, llama.cpp, LiteLLM.
+    base_url: str | None = None
+    model: str = Field(min_length=1)
+    api_key: SecretStr | None = None
+    # Name of an environment variable holding the key, so the config file need not hold it.
+    api_key_env: str | None = None
+    timeout_s: float = Field(default=60.0, gt=0)
+    max_retries: int = Field(default=2, ge=0)
+    # First backoff step; later ones grow exponentially (with jitter) up to retry_max_wait_s.
+    backoff_base_s: float = Field(default=0.5, gt=0)
+    # Longest single wait, Retry-After included: a server asking for longer fails the call now
+    # so the chain can fall back instead of holding a request open.
+    retry_max_wait_s: float = Field(default=30.0, gt=0)
+    concurrency: int = Field(default=4, ge=1)
+    breaker_failures: int = Field(default=5, ge=1)
+    breaker_reset_s: float = Field(default=30.0, gt=0)
+    max_tokens: int = Field(default=1024, ge=1)
+    temperature: float = Field(default=0.2, ge=0, le=2)
+
+    def resolved_api_key(self) -> str | None:
+        """`api_key`, else the variable named by `api_key_env` (read when the client is built)."""
+        if self.api_key is not None:
+            return self.api_key.get_secret_value()
+        if self.api_key_env:
+            return os.environ.get(self.api_key_env) or None
+        return None
+
+
+class LLMConfig(BaseModel):
+    """The `llm` block of settings: providers, and the order the chain tries them in."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    providers: list[ProviderConfig] = Field(default_factory=list)
+    # Names from `providers`; None means the order they are listed in.
+    fallback: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _names_known_and_unique(self) -> LLMConfig:
+        names = [p.name for p in self.providers]
+        if len(set(names)) != len(names):
+            raise ValueError(f"duplicate provider names in {names}")
+        unknown = [n for n in self.fallback or [] if n not in names]
+        if unknown:
+            raise ValueError(f"fallback names unknown providers: {unknown}")
+        return self
+
+
+class ChatMessage(BaseModel):
+    """One turn. The system prompt is passed separately because Anthropic takes it apart."""
+
+    model_config = ConfigDict(frozen=True)
+
+    role: Literal["user", "assistant"]
+    content: str
+
+
+class Completion(BaseModel):
+    """A finished, non-truncated answer and what it cost."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+    model: str
+    provider: str
+    input_tokens: int = 0
+    output_tokens: int = 0
+    finish_reason: str | None = None
+    truncated: bool = False
+
+
+@dataclass
+class Usage:
+    """Running token totals for one provider (including truncated answers: they were paid for)."""
+
+    requests: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    by_model: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+    def record(self, model: str, input_tokens: int, output_tokens: int) -> None:
+        self.requests += 1
+        self.input_tokens += input_tokens
+        self.output_tokens += output_tokens
+        seen_in, seen_out = self.by_model.get(model, (0, 0))
+        self.by_model[model] = (seen_in + input_tokens, seen_out + output_tokens)
+
+
+class ProviderError(Exception):
+    """Base of every provider failure; `provider` names the one that failed."""
+
+    def __init__(
+        self, message: str, *, provider: str = "", retry_after: float | None = None
+    ) -> None:
+        super().__init__(f"{provider}: {message}" if provider else message)
+        self.provider = provider
+        self.retry_after = retry_after
+
+
+class ProviderUnavailable(ProviderError):
+    """Could not reach the provider, or it answered 5xx."""
+
+
+class CircuitOpen(ProviderUnavailable):
+    """The breaker is open: the provider failed repeatedly and is resting."""
+
+
+class RateLimited(ProviderError):
+    """429 from the provider (after our retries, when raised by the resilient wrapper)."""
+
+
+class ProviderTimeout(ProviderError):
+    """No complete answer within the configured timeout."""
+
+
+class BadResponse(ProviderError):
+    """The answer did not follow the provider's wire format."""
+
+
+class Truncated(ProviderError):
+    """The model hit its token limit; `partial` is the completion it did return."""
+
+    def __init__(self, message: str, *, provider: str = "", partial: Completion) -> None:
+        super().__init__(message, provider=provider)
+        self.partial = partial
+
+
+@runtime_checkable
+class Provider(Protocol):
+    """What the rest of Tailored calls. Implementations own their client and usage."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def usage(self) -> Usage: ...
+
+    async def complete(
+        self, messages: Sequence[ChatMessage], *, system: str | None = None
+    ) -> Completion:
+        """Return the whole answer; raise Truncated when it stopped at max_tokens."""
+        ...
+
+    def stream(
+        self, messages: Sequence[ChatMessage], *, system: str | None = None
+    ) -> AsyncIterator[str]:
+        """Yield text deltas; raise Truncated after the last delta when cut at max_tokens."""
+        ...
+
+    async def aclose(self) -> None:
+        """Close the underlying HTTP client."""
+        ...
