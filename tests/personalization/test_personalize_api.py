@@ -6,12 +6,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tailored.content import service as content
-from tailored.models import Role
+from tailored.models import PersonalizationHistory, PersonalizationSession, Role
 from tailored.state import AppState
-from tests.fixtures.accounts import create_logged_in_user
+from tests.fixtures.accounts import DEFAULT_PASSWORD, create_logged_in_user
 
 COMPLETE = {"software_level": "beginner", "hardware_level": "none", "languages": ["python"]}
 
@@ -94,6 +95,29 @@ class TestHistoryAndSessions:
         mine = (await client.get("/api/me/personalizations", headers=alice)).json()
         assert [h["chapter_id"] for h in mine] == ["ros2/urdf", "intro"]
         assert (await client.get("/api/me/personalizations", headers=bob)).json() == []
+
+    async def test_export_and_deletion_cover_history_and_modes(
+        self, client: httpx.AsyncClient, state: AppState
+    ) -> None:
+        alice = await _learner(client, state, COMPLETE)
+        await client.post("/api/chapters/intro/personalize", headers=alice)
+        await client.put("/api/chapters/intro/session", headers=alice, json={"active": True})
+        await state.personalizer.recorder.flush()
+        export = (await client.get("/api/me/export", headers=alice)).json()
+        assert [h["chapter_id"] for h in export["personalizations"]] == ["intro"]
+        assert export["reading_modes"][0] == {
+            "chapter_id": "intro",
+            "active": True,
+            "updated_at": export["reading_modes"][0]["updated_at"],
+        }
+        deleted = await client.request(
+            "DELETE", "/api/me", headers=alice, json={"password": DEFAULT_PASSWORD}
+        )
+        assert deleted.status_code == 204
+        async with state.sessionmaker() as session:
+            left = await session.scalar(select(func.count()).select_from(PersonalizationHistory))
+            modes = await session.scalar(select(func.count()).select_from(PersonalizationSession))
+        assert (left, modes) == (0, 0)
 
     async def test_mode_toggle_is_remembered_per_chapter(
         self, client: httpx.AsyncClient, state: AppState

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
 
@@ -71,3 +71,5 @@ class ExportOut(BaseModel):
     user: UserOut
     profile: ProfileOut | None
     traits: list[TraitOut]
+    personalizations: list[dict[str, Any]]
+    reading_modes: list[dict[str, Any]]

@@ -15,6 +15,7 @@ from tailored.accounts.security import Passwords, new_token, token_digest
 from tailored.config import Settings
 from tailored.errors import EmailTaken, InvalidCredentials, NotAuthenticated, UnprocessableInput
 from tailored.models import AuthToken, Role, User
+from tailored.personalization.repository import export_for_user as personalization_export
 from tailored.profiles import service as profiles
 
 
@@ -114,11 +115,14 @@ async def delete_account(
 
 async def export(session: AsyncSession, user: User) -> ExportOut:
     data = await profiles.export_for_user(session, user.id)
+    history, modes = await personalization_export(session, user.id)
     return ExportOut(
         exported_at=datetime.now(UTC),
         user=UserOut.model_validate(user),
         profile=data["profile"],
         traits=data["traits"],
+        personalizations=history,
+        reading_modes=modes,
     )
 
 

@@ -53,9 +53,7 @@ async def build_library(session: AsyncSession) -> Library:
     return _with_hash(glossary, chapters)
 
 
-def library_from(
-    glossary: Sequence[ParsedTerm], chapters: Sequence[ParsedChapter]
-) -> Library:
+def library_from(glossary: Sequence[ParsedTerm], chapters: Sequence[ParsedChapter]) -> Library:
     """The same Library, built from a docs folder read from disk (the CLI, without a database)."""
     terms = tuple(GlossaryTerm(t.term, t.definition, t.aliases) for t in glossary)
     refs = {c.id: ChapterRef(c.id, c.title, c.path, _skills(c.front_matter)) for c in chapters}

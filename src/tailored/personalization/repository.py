@@ -157,3 +157,34 @@ class SessionRepository:
         else:
             row.active = active
         await self.session.flush()
+
+
+async def export_for_user(
+    session: AsyncSession, user_id: uuid.UUID
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Everything this domain keeps about one learner, JSON-ready (for account export)."""
+    history = await session.execute(
+        select(PersonalizationHistory)
+        .where(PersonalizationHistory.user_id == user_id)
+        .order_by(PersonalizationHistory.created_at, PersonalizationHistory.id)
+    )
+    modes = await session.execute(
+        select(PersonalizationSession)
+        .where(PersonalizationSession.user_id == user_id)
+        .order_by(PersonalizationSession.chapter_id)
+    )
+    return (
+        [
+            {
+                "chapter_id": h.chapter_id,
+                "audience_key": h.audience_key,
+                "profile_fields": h.profile_fields,
+                "created_at": h.created_at.isoformat(),
+            }
+            for h in history.scalars()
+        ],
+        [
+            {"chapter_id": m.chapter_id, "active": m.active, "updated_at": m.updated_at.isoformat()}
+            for m in modes.scalars()
+        ],
+    )
