@@ -74,9 +74,10 @@ async def bearer(
 async def get_current_user(
     session: SessionDep,
     settings: SettingsDep,
+    cache: CacheDep,
     credentials: Annotated[HTTPAuthorizationCredentials, Depends(bearer)],
 ) -> User:
-    return await accounts.user_for_token(session, settings, credentials.credentials)
+    return await accounts.user_for_token(session, settings, cache, credentials.credentials)
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]

@@ -66,6 +66,20 @@ class TestPersonalize:
         assert a.json()["audience_key"] == b.json()["audience_key"]
         assert b.json()["cached"] is True
 
+    async def test_profile_change_applies_at_once(
+        self, client: httpx.AsyncClient, state: AppState
+    ) -> None:
+        headers = await _learner(client, state, COMPLETE)
+        url = "/api/chapters/deployment/jetson-edge/personalize"
+        before = (await client.post(url, headers=headers)).json()
+        patched = await client.patch(
+            "/api/me/profile", headers=headers, json={"software_level": "advanced"}
+        )
+        assert patched.status_code == 200
+        after = (await client.post(url, headers=headers)).json()
+        assert after["audience_key"] != before["audience_key"]
+        assert after["content"] != before["content"]
+
     async def test_incomplete_profile_is_403(
         self, client: httpx.AsyncClient, state: AppState
     ) -> None:

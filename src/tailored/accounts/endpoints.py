@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, BackgroundTasks, Depends, Query, Response, status
 from fastapi.security import HTTPAuthorizationCredentials
 
 from tailored.accounts import service
@@ -19,6 +19,7 @@ from tailored.accounts.schemas import (
 )
 from tailored.deps import (
     AdminUser,
+    CacheDep,
     CurrentUser,
     SessionDep,
     SettingsDep,
@@ -35,9 +36,20 @@ from tailored.errors import (
     UserNotFound,
     error_responses,
 )
+from tailored.models import User
+from tailored.state import AppState
 
 router = APIRouter(prefix="/api", tags=["accounts"])
 BearerCredentials = Annotated[HTTPAuthorizationCredentials, Depends(bearer)]
+
+
+async def _forget_user_now_and_after_commit(
+    state: AppState, user: User, background: BackgroundTasks
+) -> None:
+    # Once now, and again after the commit (background tasks run after the response), so a
+    # request racing this one cannot re-cache the old state for the cache TTL.
+    await service.forget_user(state.cache, user.id)
+    background.add_task(service.forget_user, state.cache, user.id)
 
 
 @router.post(
@@ -74,10 +86,14 @@ async def login(body: LoginIn, session: SessionDep, state: StateDep) -> TokenOut
     responses=error_responses(NotAuthenticated),
 )
 async def logout(
-    _user: CurrentUser, credentials: BearerCredentials, session: SessionDep, settings: SettingsDep
+    _user: CurrentUser,
+    credentials: BearerCredentials,
+    session: SessionDep,
+    settings: SettingsDep,
+    cache: CacheDep,
 ) -> Response:
     """Revoke the token used for this request."""
-    await service.logout(session, settings, credentials.credentials)
+    await service.logout(session, settings, cache, credentials.credentials)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -98,8 +114,10 @@ async def change_password(
     credentials: BearerCredentials,
     session: SessionDep,
     state: StateDep,
+    background: BackgroundTasks,
 ) -> Response:
     """Change my password; every other token of mine stops working."""
+    await _forget_user_now_and_after_commit(state, user, background)
     await service.change_password(
         session,
         state.settings,
@@ -118,9 +136,14 @@ async def change_password(
     responses=error_responses(NotAuthenticated),
 )
 async def delete_me(
-    body: DeleteAccountIn, user: CurrentUser, session: SessionDep, state: StateDep
+    body: DeleteAccountIn,
+    user: CurrentUser,
+    session: SessionDep,
+    state: StateDep,
+    background: BackgroundTasks,
 ) -> Response:
     """Delete my account and everything that belongs to it (password required)."""
+    await _forget_user_now_and_after_commit(state, user, background)
     await service.delete_account(session, state.passwords, user, password=body.password)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

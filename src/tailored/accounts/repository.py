@@ -54,13 +54,15 @@ class TokenRepository:
         self.session.add(token)
         await self.session.flush()
 
-    async def get_user_by_digest(self, digest: str, now: datetime) -> User | None:
+    async def get_user_by_digest(self, digest: str, now: datetime) -> tuple[User, datetime] | None:
+        """The token's user and the token's expiry, if the token is live."""
         result = await self.session.execute(
-            select(User)
+            select(User, AuthToken.expires_at)
             .join(AuthToken, AuthToken.user_id == User.id)
             .where(AuthToken.token_hash == digest, AuthToken.expires_at > now)
         )
-        return result.scalar_one_or_none()
+        row = result.one_or_none()
+        return None if row is None else (row[0], row[1])
 
     async def delete_by_digest(self, digest: str) -> int:
         result = await self.session.execute(delete(AuthToken).where(AuthToken.token_hash == digest))

@@ -5,6 +5,8 @@ Services only flush; the caller (the request, or a CLI transaction) commits.
 
 from __future__ import annotations
 
+import json
+import uuid
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,6 +16,7 @@ from tailored.accounts.schemas import ExportOut, UserOut
 from tailored.accounts.security import Passwords, new_token, token_digest
 from tailored.config import Settings
 from tailored.errors import EmailTaken, InvalidCredentials, NotAuthenticated, UnprocessableInput
+from tailored.kit.cache import Cache
 from tailored.models import AuthToken, Role, User
 from tailored.personalization.repository import export_for_user as personalization_export
 from tailored.profiles import service as profiles
@@ -71,17 +74,75 @@ async def issue_token(
     return token, expires_at
 
 
-async def user_for_token(session: AsyncSession, settings: Settings, token: str) -> User:
-    user = await TokenRepository(session).get_user_by_digest(
-        _digest(token, settings), datetime.now(UTC)
-    )
-    if user is None:
+# Authenticated tokens are remembered in the cache for a short while: two queries per request
+# (token and profile) were most of the cost of a cached personalization. Every revocation path
+# deletes the entry, so the TTL only bounds what a missed invalidation could cost.
+AUTH_CACHE_TTL = 60.0
+
+
+def _auth_key(digest: str) -> str:
+    return f"auth:{digest}"
+
+
+def user_tag(user_id: uuid.UUID) -> str:
+    """Cache tag on everything cached about one user (tokens, profile)."""
+    return f"user:{user_id}"
+
+
+async def user_for_token(
+    session: AsyncSession, settings: Settings, cache: Cache, token: str
+) -> User:
+    """The token's user. From the cache it is a detached User without password_hash: services
+    that change the account load it again (`reload`)."""
+    digest = _digest(token, settings)
+    now = datetime.now(UTC)
+    raw = await cache.get(_auth_key(digest))
+    if raw is not None:
+        data = json.loads(raw)
+        if datetime.fromisoformat(data["expires_at"]) > now:
+            return User(
+                id=uuid.UUID(data["id"]),
+                email=data["email"],
+                role=Role(data["role"]),
+                display_name=data["display_name"],
+                created_at=datetime.fromisoformat(data["created_at"]),
+            )
+    found = await TokenRepository(session).get_user_by_digest(digest, now)
+    if found is None:
         raise NotAuthenticated()
+    user, expires_at = found
+    ttl = min(AUTH_CACHE_TTL, (expires_at - now).total_seconds())
+    if ttl > 0:
+        entry = {
+            "id": str(user.id),
+            "email": user.email,
+            "role": user.role.value,
+            "display_name": user.display_name,
+            "created_at": user.created_at.isoformat(),
+            "expires_at": expires_at.isoformat(),
+        }
+        await cache.set(
+            _auth_key(digest), json.dumps(entry).encode(), ttl=ttl, tags=(user_tag(user.id),)
+        )
     return user
 
 
-async def logout(session: AsyncSession, settings: Settings, token: str) -> None:
-    await TokenRepository(session).delete_by_digest(_digest(token, settings))
+async def reload(session: AsyncSession, user: User) -> User:
+    fresh = await UserRepository(session).get(user.id)
+    if fresh is None:
+        raise NotAuthenticated()
+    return fresh
+
+
+async def forget_user(cache: Cache, user_id: uuid.UUID) -> None:
+    """Drop everything cached about a user (after a password change or deletion)."""
+    await cache.invalidate_tags(user_tag(user_id))
+
+
+async def logout(session: AsyncSession, settings: Settings, cache: Cache, token: str) -> None:
+    digest = _digest(token, settings)
+    await TokenRepository(session).delete_by_digest(digest)
+    await cache.delete(_auth_key(digest))
 
 
 async def change_password(
@@ -95,6 +156,7 @@ async def change_password(
     current_token: str,
 ) -> None:
     """Change the password and sign out every other session of this user."""
+    user = await reload(session, user)
     if not passwords.verify(user.password_hash, current_password):
         raise InvalidCredentials("current password is wrong")
     _check_password_policy(new_password, settings)
@@ -108,6 +170,7 @@ async def change_password(
 async def delete_account(
     session: AsyncSession, passwords: Passwords, user: User, *, password: str
 ) -> None:
+    user = await reload(session, user)
     if not passwords.verify(user.password_hash, password):
         raise InvalidCredentials("password is wrong")
     await UserRepository(session).delete(user)

@@ -12,8 +12,9 @@ import asyncio
 import logging
 from collections import Counter
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import insert, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -98,7 +99,10 @@ class Recorder:
 
     async def _write(self, rows: list[Base], touches: Counter[str]) -> None:
         async with self._sessionmaker() as session:
-            session.add_all(rows)
+            # One executemany per table: row-by-row inserts held SQLite's write lock for
+            # seconds on big batches and starved a second API process.
+            for model, values in _by_table(rows).items():
+                await session.execute(insert(model), values)
             now = datetime.now(UTC)
             for key, hits in touches.items():
                 await session.execute(
@@ -116,6 +120,14 @@ class Recorder:
                     await session.commit()
                 except IntegrityError:
                     log.info("dropped a recorded %s whose references are gone", type(row).__name__)
+
+
+def _by_table(rows: list[Base]) -> dict[type[Base], list[dict[str, Any]]]:
+    out: dict[type[Base], list[dict[str, Any]]] = {}
+    for row in rows:
+        columns = [c.key for c in row.__mapper__.column_attrs if c.key != "id"]
+        out.setdefault(type(row), []).append({k: getattr(row, k) for k in columns})
+    return out
 
 
 def _detached_copy(row: Base) -> Base:

@@ -20,7 +20,7 @@ from tailored.models import GlossaryTerm as GlossaryRow
 from tailored.personalization.adapter import ChapterRef, GlossaryTerm, Library
 from tailored.personalization.keys import canonical_json, profile_hash
 
-CACHE_KEY = "library:v1"
+CACHE_KEY = "library:v2"
 CACHE_TTL = 60.0
 
 
@@ -80,11 +80,14 @@ def _with_hash(glossary: tuple[GlossaryTerm, ...], chapters: dict[str, ChapterRe
 
 
 def _encode(library: Library) -> bytes:
-    return canonical_json(_payload(library.glossary, dict(library.chapters))).encode()
+    payload = _payload(library.glossary, dict(library.chapters))
+    # The hash travels with the payload: recomputing it per request cost ms on big glossaries.
+    return canonical_json({"hash": library.context_hash, "library": payload}).encode()
 
 
 def _decode(raw: bytes) -> Library:
     data = json.loads(raw)
-    glossary = tuple(GlossaryTerm(t, d, tuple(a)) for t, d, a in data["glossary"])
-    chapters = {c[0]: ChapterRef(c[0], c[1], c[2], tuple(c[3])) for c in data["chapters"]}
-    return _with_hash(glossary, chapters)
+    body = data["library"]
+    glossary = tuple(GlossaryTerm(t, d, tuple(a)) for t, d, a in body["glossary"])
+    chapters = {c[0]: ChapterRef(c[0], c[1], c[2], tuple(c[3])) for c in body["chapters"]}
+    return Library(glossary=glossary, chapters=chapters, context_hash=data["hash"])

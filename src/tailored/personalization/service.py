@@ -7,7 +7,9 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tailored.accounts.service import user_tag
 from tailored.errors import Forbidden
+from tailored.kit.cache import Cache
 from tailored.models import Chapter, PersonalizationHistory, User
 from tailored.personalization.engine import Personalized, Personalizer
 from tailored.personalization.repository import HistoryRepository, SessionRepository
@@ -24,17 +26,32 @@ class ProfileIncomplete(Forbidden):
         )
 
 
-async def profile_data(session: AsyncSession, user_id: uuid.UUID) -> ProfileData:
+# The profile as adapters read it, cached briefly per user; PATCH /api/me/profile and account
+# changes drop it (see profiles.endpoints and accounts.service.forget_user).
+PROFILE_CACHE_TTL = 60.0
+
+
+async def profile_data(session: AsyncSession, cache: Cache, user_id: uuid.UUID) -> ProfileData:
+    raw = await cache.get(profiles.profile_cache_key(user_id))
+    if raw is not None:
+        return ProfileData.model_validate_json(raw)
     stored = await profiles.get_profile(session, user_id)
-    return ProfileData.model_validate(
+    profile = ProfileData.model_validate(
         stored.model_dump(exclude={"user_id", "profile_completed", "created_at", "updated_at"})
     )
+    await cache.set(
+        profiles.profile_cache_key(user_id),
+        profile.model_dump_json().encode(),
+        ttl=PROFILE_CACHE_TTL,
+        tags=(user_tag(user_id),),
+    )
+    return profile
 
 
 async def personalize_for_user(
     session: AsyncSession, personalizer: Personalizer, chapter: Chapter, user: User
 ) -> Personalized:
-    profile = await profile_data(session, user.id)
+    profile = await profile_data(session, personalizer.cache, user.id)
     if not profile.profile_completed:
         raise ProfileIncomplete()
     return await personalizer.personalize(session, chapter, profile, user_id=user.id)

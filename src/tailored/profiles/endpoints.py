@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Response, status
+from fastapi import APIRouter, BackgroundTasks, Path, Response, status
 
-from tailored.deps import CurrentUser, SessionDep, TargetUser
+from tailored.deps import CacheDep, CurrentUser, SessionDep, TargetUser
 from tailored.errors import (
     AdminRequired,
     NotAuthenticated,
@@ -36,9 +36,17 @@ async def get_my_profile(user: CurrentUser, session: SessionDep) -> ProfileOut:
 
 @router.patch("/me/profile", responses=_ME)
 async def update_my_profile(
-    body: ProfilePatch, user: CurrentUser, session: SessionDep
+    body: ProfilePatch,
+    user: CurrentUser,
+    session: SessionDep,
+    cache: CacheDep,
+    background: BackgroundTasks,
 ) -> ProfileOut:
     """Change the fields sent (null clears, [] empties a list); others are kept."""
+    key = service.profile_cache_key(user.id)
+    # Dropped now and again after the commit, so a racing read cannot re-cache the old one.
+    await cache.delete(key)
+    background.add_task(cache.delete, key)
     return await service.update_profile(session, user.id, body)
 
 

@@ -17,6 +17,11 @@ from tailored.profiles.repository import ProfileRepository, TraitRepository
 from tailored.profiles.schemas import ProfileExport, ProfileOut, ProfilePatch, TraitIn, TraitOut
 
 
+def profile_cache_key(user_id: uuid.UUID) -> str:
+    """Where the personalization hot path keeps this user's profile for a minute."""
+    return f"profile:{user_id}"
+
+
 async def get_profile(session: AsyncSession, user_id: uuid.UUID) -> ProfileOut:
     """The stored profile, or an empty one (nothing answered yet) when none was written."""
     profile = await ProfileRepository(session).get(user_id)
