@@ -24,10 +24,18 @@ CACHE_KEY = "library:v2"
 CACHE_TTL = 60.0
 
 
+# The last decoded entry: on the hot path the cached bytes rarely change, and comparing bytes is
+# far cheaper than decoding them into a Library on every request.
+_last: tuple[bytes, Library] | None = None
+
+
 async def load_library(session: AsyncSession, cache: Cache) -> Library:
+    global _last
     raw = await cache.get(CACHE_KEY)
     if raw is not None:
-        return _decode(raw)
+        if _last is None or _last[0] != raw:
+            _last = (raw, _decode(raw))
+        return _last[1]
     library = await build_library(session)
     await cache.set(CACHE_KEY, _encode(library), ttl=CACHE_TTL)
     return library
