@@ -19,8 +19,8 @@ from tailored.llm.base import (
     ProviderError,
     ProviderTimeout,
     ProviderUnavailable,
-    Truncated,
     Usage,
+    finish_completion,
 )
 
 _DECODE_ERRORS = (json.JSONDecodeError, pydantic.ValidationError, UnicodeDecodeError)
@@ -80,19 +80,16 @@ class AnthropicProvider:
     def _finish(
         self, text: str, model: str, tokens_in: int, tokens_out: int, stop: str | None
     ) -> Completion:
-        self._usage.record(model, tokens_in, tokens_out)
-        result = Completion(
+        return finish_completion(
+            self.name,
+            self._usage,
             text=text,
             model=model,
-            provider=self.name,
-            input_tokens=tokens_in,
-            output_tokens=tokens_out,
-            finish_reason=stop,
+            tokens_in=tokens_in,
+            tokens_out=tokens_out,
+            reason=stop,
             truncated=stop == "max_tokens",
         )
-        if result.truncated:
-            raise Truncated("stopped at max_tokens", provider=self.name, partial=result)
-        return result
 
     async def complete(
         self, messages: Sequence[ChatMessage], *, system: str | None = None

@@ -184,3 +184,30 @@ class Provider(Protocol):
     async def aclose(self) -> None:
         """Close the underlying HTTP client."""
         ...
+
+
+def finish_completion(
+    provider: str,
+    usage: Usage,
+    *,
+    text: str,
+    model: str,
+    tokens_in: int,
+    tokens_out: int,
+    reason: str | None,
+    truncated: bool,
+) -> Completion:
+    """Record usage (truncated output costs tokens too) and raise Truncated when cut off."""
+    usage.record(model, tokens_in, tokens_out)
+    result = Completion(
+        text=text,
+        model=model,
+        provider=provider,
+        input_tokens=tokens_in,
+        output_tokens=tokens_out,
+        finish_reason=reason,
+        truncated=truncated,
+    )
+    if truncated:
+        raise Truncated("stopped at max_tokens", provider=provider, partial=result)
+    return result

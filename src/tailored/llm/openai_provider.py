@@ -20,8 +20,8 @@ from tailored.llm.base import (
     ProviderError,
     ProviderTimeout,
     ProviderUnavailable,
-    Truncated,
     Usage,
+    finish_completion,
 )
 
 # Local servers (Ollama, llama.cpp) take no key, but the SDK insists on one; sending a dummy
@@ -113,19 +113,16 @@ class OpenAIProvider:
     def _finish(
         self, text: str, model: str, tokens_in: int, tokens_out: int, finish: str | None
     ) -> Completion:
-        self._usage.record(model, tokens_in, tokens_out)
-        result = Completion(
+        return finish_completion(
+            self.name,
+            self._usage,
             text=text,
             model=model,
-            provider=self.name,
-            input_tokens=tokens_in,
-            output_tokens=tokens_out,
-            finish_reason=finish,
+            tokens_in=tokens_in,
+            tokens_out=tokens_out,
+            reason=finish,
             truncated=finish == "length",
         )
-        if result.truncated:
-            raise Truncated("stopped at max_tokens", provider=self.name, partial=result)
-        return result
 
     async def stream(
         self, messages: Sequence[ChatMessage], *, system: str | None = None
