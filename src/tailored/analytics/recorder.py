@@ -4,6 +4,9 @@ Writing a row per request inside the request would put a database commit on the 
 path; instead rows queue here and one background task writes them in batches, every
 `interval` seconds or `max_batch` rows. A crash loses at most one interval of analytics, never
 content. `flush()` writes what is pending now (shutdown, tests, the CLI).
+
+Rows are plain column dicts, not ORM objects, and go in with one Core executemany per table:
+building ORM objects and flushing them blocked the event loop long enough to show in p99.
 """
 
 from __future__ import annotations
@@ -12,9 +15,9 @@ import asyncio
 import logging
 from collections import Counter
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, update
+from sqlalchemy import Table, insert, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -28,20 +31,21 @@ class Recorder:
         self,
         sessionmaker: async_sessionmaker[AsyncSession],
         *,
-        interval: float = 0.5,
+        interval: float = 0.2,
         max_batch: int = 500,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._interval = interval
         self._max_batch = max_batch
-        self._rows: list[Base] = []
+        self._rows: list[tuple[type[Base], dict[str, Any]]] = []
         self._touches: Counter[str] = Counter()
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
 
-    def add(self, row: Base) -> None:
-        self._rows.append(row)
+    def add(self, model: type[Base], **values: Any) -> None:
+        """Queue one row of `model` (columns by name; omitted ones take their SQL default)."""
+        self._rows.append((model, values))
         if len(self._rows) >= self._max_batch:
             self._wake.set()
 
@@ -97,12 +101,12 @@ class Recorder:
                 self._touches.update(touches)
                 raise
 
-    async def _write(self, rows: list[Base], touches: Counter[str]) -> None:
+    async def _write(
+        self, rows: list[tuple[type[Base], dict[str, Any]]], touches: Counter[str]
+    ) -> None:
         async with self._sessionmaker() as session:
-            # One executemany per table: row-by-row inserts held SQLite's write lock for
-            # seconds on big batches and starved a second API process.
             for model, values in _by_table(rows).items():
-                await session.execute(insert(model), values)
+                await session.execute(insert(_table(model)), values)
             now = datetime.now(UTC)
             for key, hits in touches.items():
                 await session.execute(
@@ -112,26 +116,25 @@ class Recorder:
                 )
             await session.commit()
 
-    async def _write_each(self, rows: list[Base]) -> None:
-        for row in rows:
+    async def _write_each(self, rows: list[tuple[type[Base], dict[str, Any]]]) -> None:
+        for model, values in rows:
             async with self._sessionmaker() as session:
-                session.add(_detached_copy(row))
                 try:
+                    await session.execute(insert(_table(model)), [values])
                     await session.commit()
                 except IntegrityError:
-                    log.info("dropped a recorded %s whose references are gone", type(row).__name__)
+                    await session.rollback()
+                    log.info("dropped a recorded %s whose references are gone", model.__name__)
 
 
-def _by_table(rows: list[Base]) -> dict[type[Base], list[dict[str, Any]]]:
+def _table(model: type[Base]) -> Table:
+    return cast(Table, model.__table__)
+
+
+def _by_table(
+    rows: list[tuple[type[Base], dict[str, Any]]],
+) -> dict[type[Base], list[dict[str, Any]]]:
     out: dict[type[Base], list[dict[str, Any]]] = {}
-    for row in rows:
-        columns = [c.key for c in row.__mapper__.column_attrs if c.key != "id"]
-        out.setdefault(type(row), []).append({k: getattr(row, k) for k in columns})
+    for model, values in rows:
+        out.setdefault(model, []).append(values)
     return out
-
-
-def _detached_copy(row: Base) -> Base:
-    # After a failed flush the instance carries session state; a fresh copy inserts cleanly.
-    mapper = row.__mapper__
-    values = {c.key: getattr(row, c.key) for c in mapper.column_attrs}
-    return type(row)(**values)

@@ -260,31 +260,30 @@ class Personalizer:
         started: float,
         outcome: Outcome,
     ) -> None:
+        now = datetime.now(UTC)
         self.recorder.add(
-            RequestLog(
-                kind="personalize",
-                user_id=user_id,
-                chapter_id=chapter_id,
-                adapter=self.adapter_label,
-                audience_key=key,
-                cached=cached,
-                latency_ms=(time.perf_counter() - started) * 1000,
-                status=outcome.status,
-                error=outcome.error,
-                created_at=datetime.now(UTC),
-            )
+            RequestLog,
+            kind="personalize",
+            user_id=user_id,
+            chapter_id=chapter_id,
+            adapter=self.adapter_label,
+            audience_key=key,
+            cached=cached,
+            latency_ms=(time.perf_counter() - started) * 1000,
+            status=outcome.status.value,
+            error=outcome.error,
+            created_at=now,
         )
         if user_id is not None:
             fields = read_fields(self.adapter, profile)
             self.recorder.add(
-                PersonalizationHistory(
-                    user_id=user_id,
-                    chapter_id=chapter_id,
-                    audience_key=key,
-                    profile_fields=fields,
-                    profile_hash=profile_hash(fields),
-                    created_at=datetime.now(UTC),
-                )
+                PersonalizationHistory,
+                user_id=user_id,
+                chapter_id=chapter_id,
+                audience_key=key,
+                profile_fields=fields,
+                profile_hash=profile_hash(fields),
+                created_at=now,
             )
 
     async def forget(self, keys: list[str]) -> None:
