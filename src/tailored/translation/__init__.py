@@ -1,0 +1,1 @@
+"""Chapters in other languages: human translations first, verified machine ones next."""
