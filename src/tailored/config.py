@@ -53,6 +53,11 @@ class Settings(BaseSettings):
     request_log_retention_days: int = Field(default=90, ge=1)
     # Language-model providers (none by default: everything works offline).
     llm: LLMConfig = Field(default_factory=LLMConfig)
+    # A folder whose prompt files replace the built-in ones (see tailored/llm/prompts/).
+    llm_prompts_dir: Path | None = None
+    # The longest one LLM personalization may take; what is not ready by then is served as
+    # the rules adapter wrote it (and not cached).
+    llm_budget_seconds: float = Field(default=60.0, gt=0)
     auto_migrate: bool | None = None
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
@@ -66,6 +71,14 @@ class Settings(BaseSettings):
     def should_auto_migrate(self) -> bool:
         """Embedded SQLite migrates itself on start; a shared Postgres only when asked to."""
         return self.is_sqlite if self.auto_migrate is None else self.auto_migrate
+
+    @model_validator(mode="after")
+    def _adapter_known(self) -> Settings:
+        if self.adapter not in ("rules", "llm"):
+            raise ValueError(f"adapter must be 'rules' or 'llm', not {self.adapter!r}")
+        if self.adapter == "llm" and not self.llm.providers:
+            raise ValueError("adapter 'llm' needs at least one [[llm.providers]] entry")
+        return self
 
     @model_validator(mode="after")
     def _production_needs_real_secret(self) -> Settings:

@@ -11,6 +11,7 @@ from tailored.analytics.recorder import Recorder
 from tailored.config import Settings
 from tailored.kit.cache import Cache, create_cache
 from tailored.kit.db import create_engine, create_sessionmaker
+from tailored.llm.router import ProviderChain, build_chain
 from tailored.personalization.adapter import Adapter
 from tailored.personalization.adapters import build_adapter
 from tailored.personalization.engine import Personalizer
@@ -25,6 +26,8 @@ class AppState:
     passwords: Passwords
     recorder: Recorder
     personalizer: Personalizer
+    # The configured language-model providers in fallback order; None: LLM features off.
+    llm: ProviderChain | None = None
 
     @classmethod
     def build(
@@ -35,12 +38,20 @@ class AppState:
         sessionmaker: async_sessionmaker[AsyncSession] | None = None,
         cache: Cache | None = None,
         adapter: Adapter | None = None,
+        llm: ProviderChain | None = None,
     ) -> AppState:
         """Build from settings; tests pass their own engine, sessionmaker, cache or adapter."""
         engine = engine or create_engine(settings.database_url)
         sessionmaker = sessionmaker or create_sessionmaker(engine)
         cache = cache or create_cache(settings.cache_url, namespace=settings.cache_namespace)
         recorder = Recorder(sessionmaker)
+        llm = llm or build_chain(settings.llm)
+        adapter = adapter or build_adapter(
+            settings.adapter,
+            chain=llm,
+            prompts_dir=settings.llm_prompts_dir,
+            budget_seconds=settings.llm_budget_seconds,
+        )
         return cls(
             settings=settings,
             engine=engine,
@@ -52,15 +63,18 @@ class AppState:
             ),
             recorder=recorder,
             personalizer=Personalizer(
-                adapter=adapter or build_adapter(settings.adapter),
+                adapter=adapter,
                 cache=cache,
                 recorder=recorder,
                 ttl_seconds=settings.personalization_ttl_seconds,
                 lock_ttl=settings.personalization_lock_ttl_seconds,
             ),
+            llm=llm,
         )
 
     async def close(self) -> None:
         await self.recorder.stop()
+        if self.llm is not None:
+            await self.llm.aclose()
         await self.cache.close()
         await self.engine.dispose()

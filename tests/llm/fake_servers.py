@@ -11,7 +11,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import re
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -31,6 +33,11 @@ class Behaviour:
     headers: tuple[tuple[str, str], ...] = ()
     # Streaming: pause before each event after the first text delta (a model that stalls).
     gap: float = 0.0
+    # A scripted model: the answer computed from the request (see `reply`).
+    respond: Callable[[Received], str] | None = None
+
+    def answer(self, req: Received) -> str:
+        return self.respond(req) if self.respond is not None else self.text
 
 
 def ok(
@@ -41,6 +48,13 @@ def ok(
     delay: float = 0.0,
 ) -> Behaviour:
     return Behaviour("ok", text, input_tokens, output_tokens, delay)
+
+
+def reply(
+    respond: Callable[[Received], str], *, delay: float = 0.0, kind: Kind = "ok"
+) -> Behaviour:
+    """Answer with `respond(request)`: a model whose output depends on what it was asked."""
+    return Behaviour(kind, delay=delay, respond=respond)
 
 
 def slow(seconds: float, text: str = "slow answer") -> Behaviour:
@@ -302,7 +316,7 @@ class OpenAIServer(FakeServer):
                 {
                     "index": 0,
                     "finish_reason": "length" if b.kind == "truncated" else "stop",
-                    "message": {"role": "assistant", "content": b.text},
+                    "message": {"role": "assistant", "content": b.answer(req)},
                 }
             ],
             "usage": {
@@ -326,7 +340,7 @@ class OpenAIServer(FakeServer):
             return f"data: {json.dumps(data)}\n\n".encode()
 
         events = [chunk({"role": "assistant", "content": ""}, None)]
-        events += [chunk({"content": p}, None) for p in _pieces(b.text)]
+        events += [chunk({"content": p}, None) for p in _pieces(b.answer(req))]
         events.append(chunk({}, "length" if b.kind == "truncated" else "stop"))
         usage = {
             "id": "chatcmpl-fake",
@@ -364,7 +378,7 @@ class AnthropicServer(FakeServer):
             "type": "message",
             "role": "assistant",
             "model": req.body.get("model", "?"),
-            "content": [{"type": "text", "text": b.text}],
+            "content": [{"type": "text", "text": b.answer(req)}],
             "stop_reason": "max_tokens" if b.kind == "truncated" else "end_turn",
             "stop_sequence": None,
             "usage": {"input_tokens": b.input_tokens, "output_tokens": b.output_tokens},
@@ -387,7 +401,7 @@ class AnthropicServer(FakeServer):
         ]
         events += [
             event("content_block_delta", {"index": 0, "delta": {"type": "text_delta", "text": p}})
-            for p in _pieces(b.text)
+            for p in _pieces(b.answer(req))
         ]
         events += [
             event("content_block_stop", {"index": 0}),
@@ -404,3 +418,31 @@ class AnthropicServer(FakeServer):
             event("message_stop", {}),
         ]
         return events
+
+
+# -- reading what the model was asked (for `reply` responders) ------------------------------
+
+_SECTION_RE = re.compile(r"<<<SECTION (\w+)\n(.*)\nSECTION \1>>>", re.DOTALL)
+
+
+def user_text(req: Received) -> str:
+    """The last user message, from either wire format."""
+    content = req.body["messages"][-1]["content"]
+    if isinstance(content, list):
+        return "".join(part.get("text", "") for part in content)
+    return str(content)
+
+
+def system_text(req: Received) -> str:
+    """The system prompt: Anthropic's `system` field, or OpenAI's system message."""
+    if "system" in req.body:
+        system = req.body["system"]
+        return system if isinstance(system, str) else "".join(p["text"] for p in system)
+    return "".join(m["content"] for m in req.body["messages"] if m["role"] == "system")
+
+
+def section_of(req: Received) -> str:
+    """The masked section the model was asked to rewrite."""
+    match = _SECTION_RE.search(user_text(req))
+    assert match is not None, user_text(req)
+    return match.group(2)

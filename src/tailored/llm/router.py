@@ -70,12 +70,16 @@ def build_providers(configs: Iterable[ProviderConfig]) -> dict[str, ResilientPro
 class ProviderChain:
     """A Provider that tries each of its providers in order until one answers."""
 
-    def __init__(self, providers: Sequence[Provider], *, name: str = "chain") -> None:
+    def __init__(
+        self, providers: Sequence[Provider], *, name: str = "chain", label: str | None = None
+    ) -> None:
         if not providers:
             raise ValueError("a provider chain needs at least one provider")
         self._providers = list(providers)
         self._name = name
         self._usage = Usage()
+        # What cached output depends on: providers and models in order (see build_chain).
+        self.label = label or "+".join(p.name for p in self._providers)
 
     @classmethod
     def from_named(
@@ -154,4 +158,7 @@ def build_chain(config: LLMConfig) -> ProviderChain | None:
     """The chain the app uses, or None when no provider is configured (LLM features off)."""
     if not config.providers:
         return None
-    return ProviderChain.from_named(build_providers(config.providers), config.fallback)
+    chain = ProviderChain.from_named(build_providers(config.providers), config.fallback)
+    models = {p.name: p.model for p in config.providers}
+    chain.label = "+".join(f"{p.name}={models[p.name]}" for p in chain.providers)
+    return chain

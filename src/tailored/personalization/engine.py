@@ -8,10 +8,12 @@ interchangeable.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
 import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -19,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tailored.analytics.recorder import Recorder
 from tailored.kit.cache import Cache
+from tailored.llm.rewrite import SectionResult, assemble, overall_status, split_sections
 from tailored.markdown import verify_structure
 from tailored.models import (
     Chapter,
@@ -36,6 +39,7 @@ from tailored.personalization.adapter import (
 )
 from tailored.personalization.keys import audience_key, profile_hash, read_fields
 from tailored.personalization.library import load_library
+from tailored.personalization.llm_adapter import RefiningAdapter, describe
 from tailored.personalization.repository import ResultRepository
 from tailored.personalization.singleflight import SingleFlight
 from tailored.profiles.schemas import ProfileData
@@ -54,6 +58,11 @@ class Outcome:
     issues: tuple[str, ...] = ()
     status: RequestStatus = RequestStatus.success
     error: str | None = None
+    # False when part of it is a stand-in (time budget spent, provider down): never stored.
+    complete: bool = True
+
+
+OnSection = Callable[[SectionResult], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -144,8 +153,14 @@ class Personalizer:
         *,
         user_id: uuid.UUID | None,
         record: bool = True,
+        on_section: OnSection | None = None,
     ) -> Personalized:
-        """Personalize `chapter` for `profile`; `record=False` (cache warming) logs nothing."""
+        """Personalize `chapter` for `profile`; `record=False` (cache warming) logs nothing.
+
+        `on_section` sees each section as it is ready when this call generates the result
+        (the streaming API); a cached result, or one another request generated, is returned
+        whole.
+        """
         started = time.perf_counter()
         source = chapter_input(chapter)
         library = await load_library(session, self.cache)
@@ -158,7 +173,7 @@ class Personalizer:
             outcome, produced = await self.flight.run(
                 key,
                 lambda: self._lookup(session, key),
-                lambda: self._produce(session, key, source, audience, library),
+                lambda: self._produce(session, key, source, audience, library, on_section),
             )
             cached = not produced
         if record:
@@ -199,15 +214,107 @@ class Personalizer:
         chapter: ChapterInput,
         audience: Audience,
         library: Library,
+        on_section: OnSection | None = None,
     ) -> Outcome:
         self.adaptations += 1
         # CPU-bound: a worker thread keeps this process answering cache hits meanwhile.
         outcome = await asyncio.to_thread(
             adapt_and_verify, self.adapter, chapter, audience, library
         )
-        if outcome.verified:
+        if isinstance(self.adapter, RefiningAdapter) and outcome.verified:
+            outcome = await self._refine(self.adapter, outcome, audience, on_section)
+        if outcome.verified and outcome.complete:
             await self._store(session, key, chapter, audience, outcome)
         return outcome
+
+    async def _refine(
+        self,
+        adapter: RefiningAdapter,
+        base: Outcome,
+        audience: Audience,
+        on_section: OnSection | None,
+    ) -> Outcome:
+        """The second stage (LLM rewrite) over the verified first-stage output."""
+        deadline = time.monotonic() + adapter.budget_seconds
+        results: list[SectionResult] = []
+        async with contextlib.aclosing(
+            adapter.refine(base.content, audience, deadline=deadline)
+        ) as sections:
+            async for result in sections:
+                results.append(result)
+                if on_section is not None:
+                    await on_section(result)
+        status, complete = overall_status(results)
+        errors = "; ".join(f"{r.anchor or '(introduction)'}: {r.error}" for r in results if r.error)
+        content = assemble(results)
+        check = verify_structure(base.content, content)
+        if not check.ok:
+            # Each section passed alone, so this is rare (e.g. a duplicated anchor across
+            # sections); the first stage's output stands.
+            issues = "; ".join(f"{i.code}: {i.message}" for i in check.issues)
+            log.warning("rejected %s rewrite: %s", adapter.name, issues)
+            return Outcome(
+                base.content, base.applied, True, (), RequestStatus.rejected, issues[:2000]
+            )
+        if status != "success":
+            log.warning("%s rewrite %s: %s", adapter.name, status, errors[:500])
+        return Outcome(
+            content,
+            base.applied + describe(results),
+            True,
+            status=RequestStatus(status),
+            error=errors[:2000] or None,
+            complete=complete,
+        )
+
+    async def stream(
+        self,
+        session: AsyncSession,
+        chapter: Chapter,
+        profile: ProfileData,
+        *,
+        user_id: uuid.UUID | None,
+    ) -> AsyncIterator[tuple[str, dict[str, object]]]:
+        """(event, data) pairs: `section` for each section as it is ready, then `done`."""
+        queue: asyncio.Queue[SectionResult | None] = asyncio.Queue()
+
+        async def on_section(result: SectionResult) -> None:
+            await queue.put(result)
+
+        task = asyncio.create_task(
+            self.personalize(session, chapter, profile, user_id=user_id, on_section=on_section)
+        )
+        task.add_done_callback(lambda _: queue.put_nowait(None))
+        streamed: list[SectionResult] = []
+        try:
+            while (item := await queue.get()) is not None:
+                streamed.append(item)
+                yield "section", _section_event(item.index, item.anchor, item.text)
+            result = await task
+        finally:
+            if not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        if not streamed:
+            # Cached, or generated by another request: all of it is ready now.
+            for section in split_sections(result.content):
+                yield "section", _section_event(section.index, section.anchor, section.text)
+        done: dict[str, object] = {
+            "audience_key": result.audience_key,
+            "adapter": result.adapter,
+            "cached": result.cached,
+            "applied_transformations": [
+                {"name": t.name, "detail": t.detail} for t in result.applied
+            ],
+            "verification": {"ok": result.verified, "issues": list(result.issues)},
+            "warning": result.warning,
+        }
+        if streamed and assemble(streamed) != result.content:
+            # The sections sent are not what stands (the whole failed verification): the
+            # client replaces what it showed with this.
+            done["content"] = result.content
+        yield "done", done
 
     async def _store(
         self,
@@ -292,6 +399,10 @@ class Personalizer:
 
     async def forget_all(self) -> None:
         await self.cache.invalidate_tags("personalized")
+
+
+def _section_event(index: int, anchor: str | None, text: str) -> dict[str, object]:
+    return {"index": index, "anchor": anchor, "content": text}
 
 
 def _hot_key(key: str) -> str:

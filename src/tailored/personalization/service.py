@@ -48,12 +48,18 @@ async def profile_data(session: AsyncSession, cache: Cache, user_id: uuid.UUID) 
     return profile
 
 
+async def learner_profile(session: AsyncSession, cache: Cache, user: User) -> ProfileData:
+    """The learner's profile, or ProfileIncomplete (403) when it cannot be personalized for."""
+    profile = await profile_data(session, cache, user.id)
+    if not profile.profile_completed:
+        raise ProfileIncomplete()
+    return profile
+
+
 async def personalize_for_user(
     session: AsyncSession, personalizer: Personalizer, chapter: Chapter, user: User
 ) -> Personalized:
-    profile = await profile_data(session, personalizer.cache, user.id)
-    if not profile.profile_completed:
-        raise ProfileIncomplete()
+    profile = await learner_profile(session, personalizer.cache, user)
     return await personalizer.personalize(session, chapter, profile, user_id=user.id)
 
 
