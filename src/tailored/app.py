@@ -23,6 +23,7 @@ from tailored.kit.migrate import upgrade_async
 from tailored.personalization.endpoints import router as personalization_router
 from tailored.profiles.endpoints import router as profiles_router
 from tailored.state import AppState
+from tailored.web.endpoints import router as web_router
 
 log = logging.getLogger("tailored")
 
@@ -57,12 +58,13 @@ def create_app(settings: Settings, *, state: AppState | None = None) -> FastAPI:
     if state is not None:
         app.state.tailored = state
     _install_error_handlers(app)
-    # Personalization first: its GET /chapters/{id}/session must win over the chapter catch-all.
+    # Before content: GET /chapters/{id}/session and /html must win over the chapter catch-all.
     for router in (
         accounts_router,
         profiles_router,
         personalization_router,
         analytics_router,
+        web_router,
         content_router,
     ):
         app.include_router(router)

@@ -1,12 +1,16 @@
 from __future__ import annotations
 
+import json
+import logging
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
+from fastapi.responses import StreamingResponse
 
 from tailored.content.endpoints import CHAPTER_ERRORS, ChapterDep
-from tailored.deps import AdminUser, CurrentUser, PersonalizerDep, SessionDep
-from tailored.errors import AdminRequired, NotAuthenticated, error_responses
+from tailored.deps import AdminUser, CurrentUser, PersonalizerDep, SessionDep, StateDep
+from tailored.errors import AdminRequired, AppError, NotAuthenticated, error_responses
 from tailored.personalization import service
 from tailored.personalization.engine import Personalized
 from tailored.personalization.schemas import (
@@ -19,7 +23,9 @@ from tailored.personalization.schemas import (
     VerificationOut,
 )
 from tailored.personalization.service import ProfileIncomplete
+from tailored.web.render import render_html
 
+log = logging.getLogger("tailored.personalization")
 router = APIRouter(prefix="/api", tags=["personalization"])
 LEARNER_ERRORS = {**CHAPTER_ERRORS, **error_responses(NotAuthenticated, ProfileIncomplete)}
 
@@ -45,13 +51,76 @@ def _out(result: Personalized) -> PersonalizedOut:
     responses=LEARNER_ERRORS,
 )
 async def personalize(
-    chapter: ChapterDep, user: CurrentUser, session: SessionDep, personalizer: PersonalizerDep
+    chapter: ChapterDep,
+    user: CurrentUser,
+    session: SessionDep,
+    personalizer: PersonalizerDep,
+    html: Annotated[bool, Query(description="Also return sanitized HTML (the reader).")] = False,
 ) -> Response:
     """The chapter adapted to my profile, with the transformations applied."""
-    result = await service.personalize_for_user(session, personalizer, chapter, user)
+    profile = await service.learner_profile(session, personalizer.cache, user)
+    # The engine reads and writes in short transactions of its own; ending ours means this
+    # request holds no pooled connection while a chapter is generated (seconds, with an LLM).
+    await session.commit()
+    result = await personalizer.personalize(session, chapter, profile, user_id=user.id)
+    out = _out(result)
+    if html:
+        out.html = render_html(result.content)
     # Serialized once here: letting FastAPI re-validate the model cost a tenth of a cached
     # request (bench/bench_cached_http.py).
-    return Response(_out(result).model_dump_json(), media_type="application/json")
+    return Response(out.model_dump_json(), media_type="application/json")
+
+
+def _sse(event: str, data: object) -> str:
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+@router.post(
+    "/chapters/{chapter_id:path}/personalize/stream",
+    response_class=StreamingResponse,
+    responses={
+        **LEARNER_ERRORS,
+        200: {
+            "content": {"text/event-stream": {}},
+            "description": "`section` events ({index, anchor, content}) in reading order as "
+            "each is ready, then one `done` event (audience_key, cached, "
+            "applied_transformations, verification, warning; `content` when the sections "
+            "sent must be replaced). A failure after the stream began is an `error` event.",
+        },
+    },
+)
+async def personalize_stream(
+    chapter: ChapterDep,
+    user: CurrentUser,
+    session: SessionDep,
+    personalizer: PersonalizerDep,
+    state: StateDep,
+) -> StreamingResponse:
+    """The chapter adapted to me, streamed as Server-Sent Events, section by section."""
+    profile = await service.learner_profile(session, personalizer.cache, user)
+    user_id = user.id
+
+    async def events() -> AsyncIterator[str]:
+        # The request's session is committed before a streamed body runs; the engine works in
+        # short transactions of its own (this session is only its fallback).
+        async with state.sessionmaker() as stream_session:
+            try:
+                async for name, data in personalizer.stream(
+                    stream_session, chapter, profile, user_id=user_id
+                ):
+                    yield _sse(name, data)
+                await stream_session.commit()
+            except AppError as exc:
+                yield _sse("error", {"error": type(exc).__name__, "detail": exc.detail})
+            except Exception:
+                log.exception("personalization stream failed for %s", chapter.id)
+                yield _sse("error", {"error": "InternalError", "detail": "stream failed"})
+
+    return StreamingResponse(
+        events(),
+        media_type="text/event-stream",
+        headers={"cache-control": "no-cache", "x-accel-buffering": "no"},
+    )
 
 
 @router.get("/chapters/{chapter_id:path}/session", responses=LEARNER_ERRORS)
@@ -96,5 +165,6 @@ async def personalize_for_profile(
     personalizer: PersonalizerDep,
 ) -> PersonalizedOut:
     """The chapter adapted to the profile in the body (admin; for sites with their own users)."""
+    await session.commit()  # as in `personalize`: hold no connection while generating
     result = await personalizer.personalize(session, chapter, body.profile, user_id=None)
     return _out(result)

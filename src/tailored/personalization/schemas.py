@@ -26,6 +26,7 @@ class PersonalizedOut(BaseModel):
     cached: bool
     verification: VerificationOut
     warning: str | None
+    html: str | None = None
 
 
 class PersonalizeForProfileIn(BaseModel):

@@ -1,0 +1,111 @@
+"""The reader: one static page that lists chapters, shows one, and toggles personalization.
+
+The page and its script are static files; everything else comes from the JSON API. Chapter
+HTML is sanitized on the server (`render.py`) and the page's Content-Security-Policy allows
+scripts from this origin only, so even markup that slipped through could not run code.
+"""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from pathlib import PurePosixPath
+
+from fastapi import APIRouter, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
+
+from tailored.content.endpoints import CHAPTER_ERRORS, ChapterDep
+from tailored.content.ids import InvalidChapterId, resolve_inside
+from tailored.deps import SettingsDep
+from tailored.errors import NotFound, error_responses
+from tailored.web.render import render_html
+from tailored.web.schemas import ChapterHtmlOut
+
+router = APIRouter(tags=["reader"])
+_STATIC = files("tailored.web").joinpath("static")
+
+# No inline script or style anywhere (not even `style=` attributes: the sanitizer drops them),
+# no plugins, no framing, no <base> rewriting, and fetch() only to this origin.
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+_PAGE_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    # The page and its script change with the installed version; always revalidate.
+    "Cache-Control": "no-cache",
+}
+# Images a chapter may show. SVG can hold scripts: it is served under a sandboxing CSP and
+# the reader only ever loads it through <img>, where scripts never run.
+IMAGE_TYPES = {
+    ".avif": "image/avif",
+    ".gif": "image/gif",
+    ".jpeg": "image/jpeg",
+    ".jpg": "image/jpeg",
+    ".png": "image/png",
+    ".svg": "image/svg+xml",
+    ".webp": "image/webp",
+}
+_ASSET_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+
+
+def _static(name: str) -> str:
+    return _STATIC.joinpath(name).read_text(encoding="utf-8")
+
+
+@router.get("/", include_in_schema=False)
+async def root() -> RedirectResponse:
+    return RedirectResponse("/reader")
+
+
+@router.get("/reader", response_class=HTMLResponse, include_in_schema=False)
+async def reader() -> HTMLResponse:
+    """The reader page (static; it talks to the JSON API)."""
+    return HTMLResponse(_static("reader.html"), headers=_PAGE_HEADERS)
+
+
+@router.get("/reader.js", include_in_schema=False)
+async def reader_script() -> Response:
+    return Response(
+        _static("reader.js"), media_type="text/javascript; charset=utf-8", headers=_PAGE_HEADERS
+    )
+
+
+@router.get("/reader.css", include_in_schema=False)
+async def reader_style() -> Response:
+    return Response(
+        _static("reader.css"), media_type="text/css; charset=utf-8", headers=_PAGE_HEADERS
+    )
+
+
+@router.get(
+    "/reader/assets/{path:path}", include_in_schema=False, responses=error_responses(NotFound)
+)
+async def reader_asset(path: str, settings: SettingsDep) -> FileResponse:
+    """An image from the content folder, by its path there (what chapters link to)."""
+    media_type = IMAGE_TYPES.get(PurePosixPath(path).suffix.lower())
+    if settings.content_dir is None or media_type is None:
+        raise NotFound("no such image")
+    try:
+        file = resolve_inside(settings.content_dir, path)
+    except InvalidChapterId:
+        raise NotFound("no such image") from None
+    if not file.is_file():
+        raise NotFound("no such image")
+    return FileResponse(
+        file,
+        media_type=media_type,
+        headers={"Content-Security-Policy": _ASSET_CSP, "X-Content-Type-Options": "nosniff"},
+    )
+
+
+@router.get("/api/chapters/{chapter_id:path}/html", responses=CHAPTER_ERRORS)
+async def chapter_html(chapter: ChapterDep) -> ChapterHtmlOut:
+    """The original chapter as sanitized HTML (what the reader shows)."""
+    return ChapterHtmlOut(
+        chapter_id=chapter.id,
+        title=chapter.title,
+        path=chapter.path,
+        html=render_html(chapter.source),
+    )
