@@ -15,6 +15,7 @@ from tailored.llm.router import ProviderChain, build_chain
 from tailored.personalization.adapter import Adapter
 from tailored.personalization.adapters import build_adapter
 from tailored.personalization.engine import Personalizer
+from tailored.translation.engine import Translator
 
 
 @dataclass
@@ -26,6 +27,7 @@ class AppState:
     passwords: Passwords
     recorder: Recorder
     personalizer: Personalizer
+    translator: Translator
     # The configured language-model providers in fallback order; None: LLM features off.
     llm: ProviderChain | None = None
 
@@ -68,7 +70,9 @@ class AppState:
                 recorder=recorder,
                 ttl_seconds=settings.personalization_ttl_seconds,
                 lock_ttl=settings.personalization_lock_ttl_seconds,
+                sessionmaker=sessionmaker,
             ),
+            translator=Translator.build(settings, cache=cache, recorder=recorder, llm=llm),
             llm=llm,
         )
 

@@ -120,6 +120,8 @@ class FakeServer:
         self.requests: list[Received] = []
         self.in_flight = 0
         self.max_in_flight = 0
+        # (received, answered) loop times of each request: time spent "inside the provider".
+        self.intervals: list[tuple[float, float]] = []
         self._queue: deque[Behaviour] = deque()
         self._server: asyncio.Server | None = None
         self._handlers: set[asyncio.Task[None]] = set()
@@ -169,6 +171,7 @@ class FakeServer:
             if received is None:
                 return
             self.requests.append(received)
+            arrived = asyncio.get_running_loop().time()
             behaviour = self._queue.popleft() if self._queue else self.default
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
@@ -176,6 +179,7 @@ class FakeServer:
                 if behaviour.delay:
                     await asyncio.sleep(behaviour.delay)
                 await self._respond(writer, received, behaviour)
+                self.intervals.append((arrived, asyncio.get_running_loop().time()))
             finally:
                 self.in_flight -= 1
         except (ConnectionError, asyncio.IncompleteReadError):

@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tailored.analytics.recorder import Recorder
 from tailored.kit.cache import Cache
@@ -132,8 +132,14 @@ class Personalizer:
         recorder: Recorder,
         ttl_seconds: int,
         lock_ttl: float,
+        sessionmaker: async_sessionmaker[AsyncSession] | None = None,
     ) -> None:
         self.adapter = adapter
+        # With a sessionmaker, every read and write of the engine is a short transaction of
+        # its own, so no request holds a pooled connection while a result is generated or
+        # while it waits on another request's generation (with an LLM, seconds; with 100
+        # identical requests, a pool-exhaustion deadlock). None: the caller's session (tests).
+        self.sessionmaker = sessionmaker
         self.cache = cache
         self.recorder = recorder
         self.ttl = timedelta(seconds=ttl_seconds)
@@ -163,7 +169,8 @@ class Personalizer:
         """
         started = time.perf_counter()
         source = chapter_input(chapter)
-        library = await load_library(session, self.cache)
+        async with self._db(session) as db:
+            library = await load_library(db, self.cache)
         audience = self.adapter.audience(profile, source, library)
         key = audience_key(self.adapter, source, library, audience)
 
@@ -194,11 +201,22 @@ class Personalizer:
             else "this chapter could not be personalized safely; showing the original",
         )
 
+    @contextlib.asynccontextmanager
+    async def _db(self, session: AsyncSession) -> AsyncIterator[AsyncSession]:
+        """A short transaction of the engine's own, or the caller's session (see __init__)."""
+        if self.sessionmaker is None:
+            yield session
+            return
+        async with self.sessionmaker() as own:
+            yield own
+            await own.commit()
+
     async def _lookup(self, session: AsyncSession, key: str) -> Outcome | None:
         raw = await self.cache.get(_hot_key(key))
         if raw is not None:
             return _decode(raw)
-        row = await ResultRepository(session).get_live(key, datetime.now(UTC))
+        async with self._db(session) as db:
+            row = await ResultRepository(db).get_live(key, datetime.now(UTC))
         if row is None:
             return None
         outcome = Outcome(
@@ -224,7 +242,8 @@ class Personalizer:
         if isinstance(self.adapter, RefiningAdapter) and outcome.verified:
             outcome = await self._refine(self.adapter, outcome, audience, on_section)
         if outcome.verified and outcome.complete:
-            await self._store(session, key, chapter, audience, outcome)
+            async with self._db(session) as db:
+                await self._store(db, key, chapter, audience, outcome)
         return outcome
 
     async def _refine(
