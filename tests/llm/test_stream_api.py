@@ -14,7 +14,9 @@ from tailored.app import create_app
 from tailored.config import Settings
 from tailored.content import service as content
 from tailored.kit.cache import Cache
+from tailored.llm.router import ProviderChain
 from tailored.markdown import parse_document
+from tailored.models import Role
 from tailored.personalization.llm_adapter import LLMAdapter
 from tailored.personalization.rules import RulesAdapter
 from tailored.state import AppState
@@ -58,9 +60,15 @@ async def llm_client(
     openai_server: OpenAIServer,
     make_provider: MakeProvider,
 ) -> AsyncIterator[tuple[httpx.AsyncClient, AppState]]:
-    adapter = LLMAdapter(RulesAdapter(), make_provider(openai_server), provider_label="fake")
+    provider = make_provider(openai_server)
+    adapter = LLMAdapter(RulesAdapter(), provider, provider_label="fake")
     state = AppState.build(
-        settings, engine=engine, sessionmaker=sessionmaker, cache=cache, adapter=adapter
+        settings,
+        engine=engine,
+        sessionmaker=sessionmaker,
+        cache=cache,
+        adapter=adapter,
+        llm=ProviderChain([provider]),
     )
     transport = httpx.ASGITransport(app=create_app(settings, state=state))
     async with httpx.AsyncClient(transport=transport, base_url="http://tailored.test") as c:
@@ -142,3 +150,25 @@ class TestStreamWithRules:
         text = "".join(str(d["content"]) for n, d in events if n == "section")
         assert text == plain.json()["content"]
         assert events[-1][0] == "done"
+
+
+@pytest.mark.usefixtures("docs")
+class TestUsage:
+    async def test_admin_sees_token_usage_and_circuit_state(
+        self, llm_client: tuple[httpx.AsyncClient, AppState], openai_server: OpenAIServer
+    ) -> None:
+        client, state = llm_client
+        openai_server.default = reply(simplify)
+        headers = await _headers(client, state)
+        _admin, admin = await create_logged_in_user(state, client, role=Role.admin)
+        assert (await client.get("/api/admin/stats/llm", headers=headers)).status_code == 403
+        await client.post("/api/chapters/topics/personalize", headers=headers)
+        [usage] = (await client.get("/api/admin/stats/llm", headers=admin)).json()
+        # The fake server reports 11 input and 7 output tokens per call.
+        assert usage["requests"] == REWRITTEN_SECTIONS
+        assert usage["input_tokens"] == 11 * REWRITTEN_SECTIONS
+        assert usage["output_tokens"] == 7 * REWRITTEN_SECTIONS
+        assert usage["by_model"] == [
+            {"model": "openai-test-model", "input_tokens": 33, "output_tokens": 21}
+        ]
+        assert usage["circuit"] == "closed"

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from tailored.analytics import service
-from tailored.analytics.schemas import PersonalizationStats
+from tailored.analytics.schemas import PersonalizationStats, ProviderUsageOut
 from tailored.deps import AdminUser, SessionDep, StateDep
 from tailored.errors import AdminRequired, NotAuthenticated, error_responses
 
@@ -23,3 +23,10 @@ async def personalization_stats(
     """Requests, hit rate, latency percentiles, top chapters, audiences, stored bytes (admin)."""
     await state.recorder.flush()
     return await service.personalization_stats(session, days=days, top=top)
+
+
+@router.get("/llm", responses=error_responses(NotAuthenticated, AdminRequired))
+async def llm_usage(_admin: AdminUser, state: StateDep) -> list[ProviderUsageOut]:
+    """Per provider, in fallback order: calls, tokens by model, circuit state (this process,
+    since it started; empty when no model is configured) (admin)."""
+    return service.provider_usage(state.llm)

@@ -30,3 +30,19 @@ class PersonalizationStats(BaseModel):
     distinct_audiences: int
     stored_entries: int
     stored_bytes: int
+
+
+class ModelTokens(BaseModel):
+    model: str
+    input_tokens: int
+    output_tokens: int
+
+
+class ProviderUsageOut(BaseModel):
+    name: str
+    requests: int
+    input_tokens: int
+    output_tokens: int
+    by_model: list[ModelTokens]
+    # closed (calls go through) | open (resting after failures) | half_open (one trial call)
+    circuit: str

@@ -8,7 +8,15 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tailored.analytics.repository import RequestLogRepository
-from tailored.analytics.schemas import ChapterCount, Latency, PersonalizationStats
+from tailored.analytics.schemas import (
+    ChapterCount,
+    Latency,
+    ModelTokens,
+    PersonalizationStats,
+    ProviderUsageOut,
+)
+from tailored.llm.resilience import CircuitBreaker
+from tailored.llm.router import ProviderChain
 
 __all__ = ["PersonalizationStats", "personalization_stats"]
 from tailored.personalization.repository import ResultRepository
@@ -48,3 +56,27 @@ async def personalization_stats(
         stored_entries=entries,
         stored_bytes=stored_bytes,
     )
+
+
+def provider_usage(chain: ProviderChain | None) -> list[ProviderUsageOut]:
+    """Token totals and breaker state of each configured provider, in fallback order."""
+    if chain is None:
+        return []
+    out: list[ProviderUsageOut] = []
+    for provider in chain.providers:
+        usage = provider.usage
+        breaker = getattr(provider, "breaker", None)
+        out.append(
+            ProviderUsageOut(
+                name=provider.name,
+                requests=usage.requests,
+                input_tokens=usage.input_tokens,
+                output_tokens=usage.output_tokens,
+                by_model=[
+                    ModelTokens(model=m, input_tokens=i, output_tokens=o)
+                    for m, (i, o) in sorted(usage.by_model.items())
+                ],
+                circuit=breaker.state if isinstance(breaker, CircuitBreaker) else "closed",
+            )
+        )
+    return out

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Annotated
@@ -11,11 +12,13 @@ from tailored.cli.common import console, fail, settings_from
 from tailored.content.glossary import GlossaryError, find_glossary, parse_glossary
 from tailored.content.ids import InvalidChapterId, validate_chapter_id
 from tailored.content.loader import load_docs
-from tailored.personalization.adapter import ChapterInput
+from tailored.llm.router import ProviderChain, build_chain
+from tailored.personalization.adapter import Audience, ChapterInput
 from tailored.personalization.adapters import build_adapter
-from tailored.personalization.engine import adapt_and_verify
+from tailored.personalization.engine import Outcome, adapt_and_verify, refine
 from tailored.personalization.keys import audience_key
 from tailored.personalization.library import library_from
+from tailored.personalization.llm_adapter import RefiningAdapter
 from tailored.profiles.schemas import ProfileData
 
 
@@ -54,12 +57,20 @@ def personalize(
     except GlossaryError as exc:
         fail(f"{glossary_file}: {exc}")
     library = library_from(glossary, loaded.chapters)
-    adapter = build_adapter(settings.adapter)
+    chain = build_chain(settings.llm) if settings.adapter == "llm" else None
+    adapter = build_adapter(
+        settings.adapter,
+        chain=chain,
+        prompts_dir=settings.llm_prompts_dir,
+        budget_seconds=settings.llm_budget_seconds,
+    )
     source = ChapterInput(
         chapter.id, chapter.title, chapter.source, chapter.source_hash, chapter.front_matter
     )
     audience = adapter.audience(learner, source, library)
     outcome = adapt_and_verify(adapter, source, audience, library)
+    if isinstance(adapter, RefiningAdapter) and outcome.verified:
+        outcome = asyncio.run(_refined(adapter, outcome, audience, chain))
     if as_json:
         typer.echo(
             json.dumps(
@@ -82,6 +93,16 @@ def personalize(
     if not outcome.verified:
         console.print("[yellow]warning:[/yellow] not verified; printed the original", style="")
         raise typer.Exit(1)
+
+
+async def _refined(
+    adapter: RefiningAdapter, base: Outcome, audience: Audience, chain: ProviderChain | None
+) -> Outcome:
+    try:
+        return await refine(adapter, base, audience)
+    finally:
+        if chain is not None:
+            await chain.aclose()
 
 
 def _read_profile(path: Path) -> ProfileData:

@@ -123,6 +123,44 @@ def adapt_and_verify(
     return Outcome(result.content, result.applied, True)
 
 
+async def refine(
+    adapter: RefiningAdapter,
+    base: Outcome,
+    audience: Audience,
+    on_section: OnSection | None = None,
+) -> Outcome:
+    """The second stage (LLM rewrite) over the verified first-stage output."""
+    deadline = time.monotonic() + adapter.budget_seconds
+    results: list[SectionResult] = []
+    async with contextlib.aclosing(
+        adapter.refine(base.content, audience, deadline=deadline)
+    ) as sections:
+        async for result in sections:
+            results.append(result)
+            if on_section is not None:
+                await on_section(result)
+    status, complete = overall_status(results)
+    errors = "; ".join(f"{r.anchor or '(introduction)'}: {r.error}" for r in results if r.error)
+    content = assemble(results)
+    check = verify_structure(base.content, content)
+    if not check.ok:
+        # Each section passed alone, so this is rare (say, a comment opened in one section
+        # swallowing the next); the first stage's output stands.
+        issues = "; ".join(f"{i.code}: {i.message}" for i in check.issues)
+        log.warning("rejected %s rewrite: %s", adapter.name, issues)
+        return Outcome(base.content, base.applied, True, (), RequestStatus.rejected, issues[:2000])
+    if status != "success":
+        log.warning("%s rewrite %s: %s", adapter.name, status, errors[:500])
+    return Outcome(
+        content,
+        base.applied + describe(results),
+        True,
+        status=RequestStatus(status),
+        error=errors[:2000] or None,
+        complete=complete,
+    )
+
+
 class Personalizer:
     def __init__(
         self,
@@ -240,51 +278,11 @@ class Personalizer:
             adapt_and_verify, self.adapter, chapter, audience, library
         )
         if isinstance(self.adapter, RefiningAdapter) and outcome.verified:
-            outcome = await self._refine(self.adapter, outcome, audience, on_section)
+            outcome = await refine(self.adapter, outcome, audience, on_section)
         if outcome.verified and outcome.complete:
             async with self._db(session) as db:
                 await self._store(db, key, chapter, audience, outcome)
         return outcome
-
-    async def _refine(
-        self,
-        adapter: RefiningAdapter,
-        base: Outcome,
-        audience: Audience,
-        on_section: OnSection | None,
-    ) -> Outcome:
-        """The second stage (LLM rewrite) over the verified first-stage output."""
-        deadline = time.monotonic() + adapter.budget_seconds
-        results: list[SectionResult] = []
-        async with contextlib.aclosing(
-            adapter.refine(base.content, audience, deadline=deadline)
-        ) as sections:
-            async for result in sections:
-                results.append(result)
-                if on_section is not None:
-                    await on_section(result)
-        status, complete = overall_status(results)
-        errors = "; ".join(f"{r.anchor or '(introduction)'}: {r.error}" for r in results if r.error)
-        content = assemble(results)
-        check = verify_structure(base.content, content)
-        if not check.ok:
-            # Each section passed alone, so this is rare (e.g. a duplicated anchor across
-            # sections); the first stage's output stands.
-            issues = "; ".join(f"{i.code}: {i.message}" for i in check.issues)
-            log.warning("rejected %s rewrite: %s", adapter.name, issues)
-            return Outcome(
-                base.content, base.applied, True, (), RequestStatus.rejected, issues[:2000]
-            )
-        if status != "success":
-            log.warning("%s rewrite %s: %s", adapter.name, status, errors[:500])
-        return Outcome(
-            content,
-            base.applied + describe(results),
-            True,
-            status=RequestStatus(status),
-            error=errors[:2000] or None,
-            complete=complete,
-        )
 
     async def stream(
         self,
