@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import multiprocessing
 import re
 import time
 import uuid
@@ -40,6 +41,7 @@ from tests.llm.fake_servers import (
     truncated,
     user_text,
 )
+from tests.services import redis_url
 
 CHAPTER = """---
 title: Topics
@@ -472,3 +474,71 @@ class TestSingleFlight:
         assert openai_server.count == REWRITTEN_SECTIONS
         assert len({r.content for r in results}) == 1
         assert sum(not r.cached for r in results) == 1
+
+
+def _process(
+    base_url: str, db_url: str, cache_url: str, ns: str, chapter_id: str, start: float
+) -> int:
+    """One API process: 25 concurrent identical requests once the common start time comes."""
+    from pydantic import SecretStr
+
+    from tailored.kit.db import create_engine
+    from tailored.llm import ProviderConfig, build_provider
+
+    async def main() -> int:
+        engine = create_engine(db_url)
+        maker = create_sessionmaker(engine)
+        config = ProviderConfig(
+            name="fake", kind="openai", base_url=base_url, model="m", api_key=SecretStr("k")
+        )
+        provider = build_provider(config)
+        cache = create_cache(cache_url, namespace=ns)
+        personalizer = Personalizer(
+            adapter=LLMAdapter(RulesAdapter(), provider, provider_label="fake"),
+            cache=cache,
+            recorder=Recorder(maker),
+            ttl_seconds=60,
+            lock_ttl=10.0,
+            sessionmaker=maker,
+        )
+        async with maker() as session:
+            chapter = await content.get_chapter(session, chapter_id)
+            await asyncio.sleep(max(0.0, start - time.time()))
+            # The engine works in sessions of its own (sessionmaker=), so one is enough here.
+            results = await asyncio.gather(
+                *(
+                    personalizer.personalize(session, chapter, BEGINNER, user_id=None)
+                    for _ in range(25)
+                )
+            )
+        await provider.aclose()
+        await cache.close()
+        await engine.dispose()
+        return sum(not r.cached for r in results)
+
+    return asyncio.run(main())
+
+
+class TestSingleFlightAcrossProcesses:
+    async def test_two_processes_sharing_redis_generate_each_section_once(
+        self,
+        openai_server: OpenAIServer,
+        engine: AsyncEngine,
+        committed: tuple[Chapter, Cache],
+    ) -> None:
+        chapter, _cache = committed
+        openai_server.default = reply(simplify, delay=0.3)
+        url = redis_url()
+        ns = f"llm-flight-{uuid.uuid4().hex}"
+        db_url = engine.url.render_as_string(hide_password=False)
+        ctx = multiprocessing.get_context("spawn")
+        start = time.time() + 3.0
+        args = (openai_server.base_url, db_url, url, ns, chapter.id, start)
+        with ctx.Pool(2) as pool:
+            pending = [pool.apply_async(_process, args) for _ in range(2)]
+            generated = [await asyncio.to_thread(p.get, 60) for p in pending]
+        assert sum(generated) == 1, generated
+        assert openai_server.count == REWRITTEN_SECTIONS
+        cache = create_cache(url, namespace=ns)
+        await cache.delete_prefix("")
+        await cache.close()
