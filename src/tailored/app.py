@@ -23,6 +23,7 @@ from tailored.kit.migrate import upgrade_async
 from tailored.personalization.endpoints import router as personalization_router
 from tailored.profiles.endpoints import router as profiles_router
 from tailored.state import AppState
+from tailored.translation.endpoints import router as translation_router
 from tailored.web.endpoints import router as web_router
 
 log = logging.getLogger("tailored")
@@ -65,6 +66,7 @@ def create_app(settings: Settings, *, state: AppState | None = None) -> FastAPI:
         personalization_router,
         analytics_router,
         web_router,
+        translation_router,
         content_router,
     ):
         app.include_router(router)

@@ -20,6 +20,7 @@ from pydantic_settings import (
 )
 
 from tailored.llm.base import LLMConfig
+from tailored.translation.config import TranslationConfig
 
 # A secret that works out of the box in development and is refused in production.
 DEV_SECRET_KEY = "tailored-development-secret-do-not-use-in-production"
@@ -58,6 +59,8 @@ class Settings(BaseSettings):
     # The longest one LLM personalization may take; what is not ready by then is served as
     # the rules adapter wrote it (and not cached).
     llm_budget_seconds: float = Field(default=60.0, gt=0)
+    # Chapters in other languages: human translations first, then machine translators.
+    translation: TranslationConfig = Field(default_factory=TranslationConfig)
     auto_migrate: bool | None = None
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
@@ -77,7 +80,7 @@ class Settings(BaseSettings):
         if self.adapter not in ("rules", "llm"):
             raise ValueError(f"adapter must be 'rules' or 'llm', not {self.adapter!r}")
         if self.adapter == "llm" and not self.llm.providers:
-            raise ValueError("adapter 'llm' needs at least one [[llm.providers]] entry")
+            raise ValueError("adapter 'llm' needs at least one provider in llm.providers")
         return self
 
     @model_validator(mode="after")

@@ -72,7 +72,9 @@ class AppState:
                 lock_ttl=settings.personalization_lock_ttl_seconds,
                 sessionmaker=sessionmaker,
             ),
-            translator=Translator.build(settings, cache=cache, recorder=recorder, llm=llm),
+            translator=Translator.build(
+                settings, cache=cache, recorder=recorder, llm=llm, sessionmaker=sessionmaker
+            ),
             llm=llm,
         )
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from tailored import __version__
-from tailored.cli import cache, content, db, ops, personalize, serve, users
+from tailored.cli import cache, content, db, ops, personalize, serve, translate, users
 
 app = typer.Typer(
     name="tailored",
@@ -54,3 +54,4 @@ app.command("stats")(ops.stats)
 app.add_typer(cache.app, name="cache")
 app.add_typer(db.app, name="db")
 app.add_typer(users.app, name="users")
+translate.register(app)

@@ -22,6 +22,7 @@ from tailored.models.profiles import (
     Trait,
     TraitSource,
 )
+from tailored.models.translation import MachineTranslation
 
 __all__ = [
     "AuthToken",
@@ -33,6 +34,7 @@ __all__ = [
     "HardwareDomain",
     "HardwareLevel",
     "LearnerRole",
+    "MachineTranslation",
     "PersonalizationHistory",
     "PersonalizationSession",
     "PersonalizedResult",
