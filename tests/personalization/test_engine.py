@@ -10,9 +10,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tailored.content import service as content
 from tailored.kit.cache import Cache
-from tailored.models import Chapter, PersonalizedResult, RequestLog, RequestStatus
+from tailored.models import (
+    Chapter,
+    MachineTranslation,
+    PersonalizedResult,
+    RequestLog,
+    RequestStatus,
+)
 from tailored.personalization.engine import Personalizer
-from tailored.personalization.maintenance import cleanup
+from tailored.personalization.maintenance import cleanup, clear_translations
 from tailored.profiles.schemas import ProfileData
 from tailored.state import AppState
 from tests.personalization.adapters import CodeBreakingAdapter, FailingAdapter, NoteAdapter
@@ -254,3 +260,47 @@ class TestWarm:
         assert (generated, stored) == (2, 2)
         levels = {r.audience["software_level"] for r in await _stored(sessionmaker)}
         assert levels == {"beginner", "intermediate", "advanced"}
+
+
+class TestTranslationCleanup:
+    async def test_cleanup_and_clear_cover_machine_translations(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        cache: Cache,
+        chapter: Chapter,
+        state: AppState,
+    ) -> None:
+        now = datetime.now(UTC)
+
+        def row(key: str, source_hash: str, expires_in: timedelta) -> MachineTranslation:
+            return MachineTranslation(
+                key=key,
+                chapter_id=chapter.id,
+                lang="es",
+                source_hash=source_hash,
+                text_hash=source_hash,
+                personalized=False,
+                translator="apertium:eng-spa@x",
+                status="success",
+                content="hola",
+                untranslated=[],
+                size_bytes=4,
+                created_at=now,
+                expires_at=now + expires_in,
+            )
+
+        async with sessionmaker() as session:
+            session.add_all(
+                [
+                    row("live", chapter.source_hash, timedelta(days=1)),
+                    row("expired", chapter.source_hash, -timedelta(seconds=1)),
+                    row("stale", "an-older-source", timedelta(days=1)),
+                ]
+            )
+            await session.flush()
+            report = await cleanup(session, state.settings, make_personalizer(sessionmaker, cache))
+            left = (await session.execute(select(MachineTranslation.key))).scalars().all()
+            assert (report.expired_translations, report.stale_translations) == (1, 1)
+            assert left == ["live"]
+            assert await clear_translations(session, state.translator) == 1
+            assert (await session.execute(select(MachineTranslation.key))).first() is None

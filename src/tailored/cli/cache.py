@@ -69,15 +69,19 @@ def warm_cmd(
 
 @app.command()
 def clear(ctx: typer.Context) -> None:
-    """Remove every stored personalized chapter (they regenerate on demand)."""
+    """Remove every stored personalized chapter and machine translation (they regenerate on
+    demand; human translations are files and stay)."""
     settings = settings_from(ctx)
 
-    async def _clear() -> int:
+    async def _clear() -> tuple[int, int]:
         state = AppState.build(settings)
         try:
             async with transaction(state.sessionmaker) as session:
-                return await maintenance.clear(session, state.personalizer)
+                results = await maintenance.clear(session, state.personalizer)
+                translations = await maintenance.clear_translations(session, state.translator)
+                return results, translations
         finally:
             await state.close()
 
-    console.print(f"{run(_clear())} entries removed")
+    results, translations = run(_clear())
+    console.print(f"{results} entries removed, {translations} machine translations removed")

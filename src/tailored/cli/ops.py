@@ -13,7 +13,8 @@ from tailored.state import AppState
 
 
 def cleanup(ctx: typer.Context) -> None:
-    """Remove expired/stale personalized chapters, evict beyond the cap, drop old logs."""
+    """Remove expired/stale personalized chapters and machine translations, evict beyond the
+    cap, drop old logs and expired tokens."""
     settings = settings_from(ctx)
 
     async def _cleanup() -> maintenance.CleanupReport:
@@ -28,7 +29,8 @@ def cleanup(ctx: typer.Context) -> None:
     console.print(
         f"results: {r.expired_results} expired, {r.stale_results} stale, "
         f"{r.evicted_results} evicted; {r.old_request_logs} request logs and "
-        f"{r.expired_tokens} expired tokens removed"
+        f"{r.expired_tokens} expired tokens removed; machine translations: "
+        f"{r.expired_translations} expired, {r.stale_translations} stale"
     )
 
 

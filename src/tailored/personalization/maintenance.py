@@ -15,6 +15,8 @@ from tailored.content.repository import ChapterRepository
 from tailored.personalization.engine import Personalizer
 from tailored.personalization.repository import HistoryRepository, ResultRepository
 from tailored.profiles.schemas import ProfileData
+from tailored.translation.engine import Translator
+from tailored.translation.repository import TranslationRepository
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,8 @@ class CleanupReport:
     evicted_results: int
     old_request_logs: int
     expired_tokens: int
+    expired_translations: int = 0
+    stale_translations: int = 0
 
 
 async def cleanup(
@@ -41,7 +45,13 @@ async def cleanup(
         now - timedelta(days=settings.request_log_retention_days)
     )
     tokens = await accounts.purge_expired_tokens(session)
-    return CleanupReport(expired, stale, len(evicted), logs, tokens)
+    translations = TranslationRepository(session)
+    # Like results: an expired or stale key is never asked for again, so no hot copy to drop.
+    expired_translations = await translations.delete_expired(now)
+    stale_translations = await translations.delete_stale()
+    return CleanupReport(
+        expired, stale, len(evicted), logs, tokens, expired_translations, stale_translations
+    )
 
 
 async def warm(
@@ -76,4 +86,11 @@ async def warm(
 async def clear(session: AsyncSession, personalizer: Personalizer) -> int:
     removed = await ResultRepository(session).delete_all()
     await personalizer.forget_all()
+    return removed
+
+
+async def clear_translations(session: AsyncSession, translator: Translator) -> int:
+    """Every stored machine translation (they regenerate on demand; human files stay)."""
+    removed = await TranslationRepository(session).delete_all()
+    await translator.forget_all()
     return removed

@@ -44,6 +44,9 @@ class TranslationRepository:
             stmt = stmt.where(MachineTranslation.chapter_id == chapter_id)
         return int(await self.session.scalar(stmt) or 0)
 
+    async def delete_all(self) -> int:
+        return _rowcount(await self.session.execute(delete(MachineTranslation)))
+
     async def delete_expired(self, now: datetime) -> int:
         """Rows past their expiry (for `tailored cleanup`)."""
         result = await self.session.execute(
