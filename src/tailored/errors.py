@@ -1,13 +1,16 @@
 """Errors a client may see. Every one renders as `{"error": ClassName, "detail": ...}`.
 
     AppError (500)
+     ├── TranslationSetupError (500)   translation/: a broken glossary-keep.yml, named
      ├── BadRequest (400)
      ├── NotAuthenticated (401)
      │    └── InvalidCredentials (401)
      ├── Forbidden (403)
-     │    └── AdminRequired (403)
+     │    ├── AdminRequired (403)
+     │    └── ProfileIncomplete (403)   personalization/service.py
      ├── NotFound (404)
      │    ├── ChapterNotFound (404)
+     │    ├── NoTranslationAvailable (404)   translation/: no human file, no machine translator
      │    ├── TraitNotFound (404)
      │    └── UserNotFound (404)
      ├── Conflict (409)
