@@ -17,11 +17,13 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from tailored.config import Environment, Settings
 from tailored.content import service as content
 from tailored.content.loader import load_docs
+from tailored.models import RequestLog
 from tailored.state import AppState
 from tailored.translation import human
 from tailored.translation.config import TranslationConfig
@@ -65,6 +67,9 @@ KEEP = """keep:
   - ROS 2: {es: Ros Dos}
   - Tabs
 """
+
+# The sample textbook's Urdu translation of its intro, relative to the docs folder.
+URDU_INTRO = human.docs_path("ur", "intro.md")
 
 COMPLETE = {"software_level": "beginner", "hardware_level": "none", "languages": ["python"]}
 
@@ -184,3 +189,12 @@ async def learner(
         response = await client.patch("/api/me/profile", headers=headers, json=profile)
         assert response.status_code == 200, response.text
     return headers
+
+
+async def translate_logs(sessionmaker: async_sessionmaker[AsyncSession]) -> list[RequestLog]:
+    """The translate requests logged so far, oldest first (flush the recorder before)."""
+    async with sessionmaker() as session:
+        rows = await session.execute(
+            select(RequestLog).where(RequestLog.kind == "translate").order_by(RequestLog.id)
+        )
+        return list(rows.scalars())

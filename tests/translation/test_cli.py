@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
 from tailored.cli.main import app
 from tailored.translation import human
+from tests.translation.conftest import URDU_INTRO
 
 runner = CliRunner()
 
@@ -24,22 +26,26 @@ def _translate(docs: Path, *args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
+def _translate_json(docs: Path, *args: str) -> dict[str, Any]:
+    code, out, _ = _translate(docs, *args, "--json")
+    assert code == 0, out
+    body: dict[str, Any] = json.loads(out)
+    return body
+
+
 class TestTranslate:
     def test_human_translation_as_json(self, docs: Path) -> None:
-        code, out, _ = _translate(docs, "intro", "--lang", "ur", "--json")
-        assert code == 0, out
-        body = json.loads(out)
+        body = _translate_json(docs, "intro", "--lang", "ur")
         assert body["source"] == "human"
         assert body["direction"] == "rtl"
         assert body["stale"] is False
         assert body["verification"] == {"ok": True, "issues": []}
-        path = docs / human.docs_path("ur", "intro.md")
-        assert body["content"] == path.read_text(encoding="utf-8")
+        assert body["content"] == (docs / URDU_INTRO).read_text(encoding="utf-8")
 
     def test_plain_output_is_the_content(self, docs: Path) -> None:
         code, out, _ = _translate(docs, "intro", "--lang", "ur")
         assert code == 0
-        assert out == (docs / human.docs_path("ur", "intro.md")).read_text(encoding="utf-8")
+        assert out == (docs / URDU_INTRO).read_text(encoding="utf-8")
 
     def test_bad_language_exits_2_with_one_line(self, docs: Path) -> None:
         code, out, err = _translate(docs, "intro", "--lang", "xx")
@@ -63,9 +69,7 @@ class TestTranslate:
     @pytest.mark.usefixtures("apertium")
     def test_apertium_translation(self, docs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv("TAILORED_TRANSLATION", '{"machine": ["apertium"]}')
-        code, out, _ = _translate(docs, "sample", "--lang", "es", "--json")
-        assert code == 0, out
-        body = json.loads(out)
+        body = _translate_json(docs, "sample", "--lang", "es")
         assert body["source"] == "machine"
         assert body["translator"].startswith("apertium:eng-spa@")
         assert body["status"] == "success"
@@ -77,13 +81,13 @@ class TestMark:
     def test_marking_after_an_english_edit_makes_it_current(self, docs: Path) -> None:
         english = docs / "intro.md"
         english.write_text(english.read_text().replace("decades old", "older than that"))
-        stale = json.loads(_translate(docs, "intro", "--lang", "ur", "--json")[1])
+        stale = _translate_json(docs, "intro", "--lang", "ur")
         assert stale["stale"] is True
         assert stale["changed_sections"] == ["why-humanoids-and-why-now"]
         result = runner.invoke(app, ["translations", "mark", str(docs), "--lang", "ur", "intro"])
         assert result.exit_code == 0, result.output
         assert "marked intro (intro.md)" in result.stdout
-        fresh = json.loads(_translate(docs, "intro", "--lang", "ur", "--json")[1])
+        fresh = _translate_json(docs, "intro", "--lang", "ur")
         assert fresh["stale"] is False
         assert fresh["made_from"] == fresh["source_hash"]
 

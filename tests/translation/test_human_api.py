@@ -6,24 +6,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from tailored.models import RequestLog
 from tailored.state import AppState
 from tailored.translation import human
 from tailored.translation.config import TranslationConfig
-from tests.translation.conftest import Reingest, mark_translated
-
-URDU_INTRO = "i18n/ur/docusaurus-plugin-content-docs/current/intro.md"
-
-
-async def _logs(sessionmaker: async_sessionmaker[AsyncSession]) -> list[RequestLog]:
-    async with sessionmaker() as session:
-        rows = await session.execute(
-            select(RequestLog).where(RequestLog.kind == "translate").order_by(RequestLog.id)
-        )
-        return list(rows.scalars())
+from tests.translation.conftest import URDU_INTRO, Reingest, mark_translated, translate_logs
 
 
 @pytest.mark.usefixtures("library")
@@ -139,7 +127,7 @@ class TestHumanTranslation:
         await client.post("/api/chapters/intro/translate", params={"lang": "ur"})
         await client.post("/api/chapters/intro/translate", params={"lang": "ur"})
         await state.recorder.flush()
-        logs = await _logs(sessionmaker)
+        logs = await translate_logs(sessionmaker)
         assert [(r.status, r.cached, r.adapter, r.chapter_id) for r in logs] == [
             ("success", False, "ur:human", "intro"),
             ("success", True, "ur:human", "intro"),
@@ -220,7 +208,7 @@ class TestNoTranslator:
             "no machine translators configured ([translation] machine = [])"
         ]
         await state.recorder.flush()
-        logs = await _logs(sessionmaker)
+        logs = await translate_logs(sessionmaker)
         assert [(r.status, r.adapter) for r in logs] == [("failure", "fr:none")]
         assert "French" in (logs[0].error or "")
 

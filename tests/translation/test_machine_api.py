@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from tailored.analytics.recorder import Recorder
@@ -25,7 +25,7 @@ from tailored.state import AppState
 from tailored.translation.config import TranslationConfig
 from tailored.translation.engine import Translator
 from tailored.translation.repository import TranslationRepository
-from tests.translation.conftest import SAMPLE
+from tests.translation.conftest import SAMPLE, translate_logs
 
 URL = "/api/chapters/sample/translate"
 # What must come back byte-identical: code, inline code, link target, bare URL, JSX lines,
@@ -102,16 +102,7 @@ class TestApertiumTranslation:
         assert state.translator.generations == 1
         # Every request is logged, the first as generated, the others as cache hits.
         await state.recorder.flush()
-        async with sessionmaker() as session:
-            rows = list(
-                (
-                    await session.execute(
-                        select(RequestLog)
-                        .where(RequestLog.kind == "translate")
-                        .order_by(RequestLog.id)
-                    )
-                ).scalars()
-            )
+        rows = await translate_logs(sessionmaker)
         assert [(r.status, r.cached, r.chapter_id) for r in rows] == [
             ("success", False, "sample"),
             ("success", True, "sample"),
@@ -143,13 +134,7 @@ class TestTimeBudget:
         again = (await client.post(URL, params={"lang": "es"})).json()
         assert again["cached"] is False
         await state.recorder.flush()
-        async with sessionmaker() as session:
-            statuses = (
-                await session.execute(
-                    select(RequestLog.status).where(RequestLog.kind == "translate")
-                )
-            ).scalars()
-            assert list(statuses) == ["timeout", "timeout"]
+        assert [r.status for r in await translate_logs(sessionmaker)] == ["timeout", "timeout"]
 
 
 class TestBrokenKeepList:

@@ -12,9 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tailored.models import RequestLog
 from tailored.state import AppState
 from tailored.translation.config import TranslationConfig
-from tests.translation.conftest import COMPLETE, learner
+from tests.translation.conftest import COMPLETE, URDU_INTRO, learner
 
-URDU_INTRO = "i18n/ur/docusaurus-plugin-content-docs/current/intro.md"
 SAMPLE = "/api/chapters/sample/translate"
 
 

@@ -14,14 +14,10 @@ from tailored.content.ids import InvalidChapterId, validate_chapter_id
 from tailored.content.loader import ParsedChapter, load_docs
 from tailored.llm.router import build_chain
 from tailored.translation import human
-from tailored.translation.engine import (
-    analyse_human,
-    build_machines,
-    describe_machines,
-    translate_text,
-)
+from tailored.translation.human_path import analyse_human
 from tailored.translation.keep import KeepTermsError, KeepTermsFile
 from tailored.translation.languages import InvalidLanguage, direction, parse_language
+from tailored.translation.machine_path import build_machines, describe_machines, translate_text
 
 translations_app = typer.Typer(
     help="Human translations in the Docusaurus i18n/ layout, and their manifest.",

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from tailored.translation.languages import InvalidLanguage, parse_language
+from tailored.translation.languages import validate_language
 
 MachineName = Literal["llm", "apertium"]
 DEFAULT_MACHINE: tuple[MachineName, ...] = ("llm", "apertium")
@@ -39,10 +39,7 @@ class TranslationConfig(BaseModel):
     @field_validator("source_language")
     @classmethod
     def _iso_639_1(cls, value: str) -> str:
-        try:
-            return parse_language(value)
-        except InvalidLanguage as exc:
-            raise ValueError(str(exc)) from None
+        return validate_language(value)
 
     @field_validator("machine")
     @classmethod

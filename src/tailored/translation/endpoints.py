@@ -17,13 +17,9 @@ from tailored.errors import (
 )
 from tailored.personalization.service import ProfileIncomplete, learner_profile
 from tailored.translation import service
-from tailored.translation.engine import (
-    NoTranslationAvailable,
-    Translated,
-    TranslationSetupError,
-    Translator,
-)
-from tailored.translation.languages import InvalidLanguage, parse_language
+from tailored.translation.engine import Translator
+from tailored.translation.languages import validate_language
+from tailored.translation.results import NoTranslationAvailable, Translated, TranslationSetupError
 from tailored.translation.schemas import (
     TransformationOut,
     TranslationOut,
@@ -44,17 +40,10 @@ TRANSLATE_ERRORS = error_responses(
 _optional_bearer = HTTPBearer(auto_error=False, description="token from POST /api/auth/login")
 
 
-def _language(raw: str) -> str:
-    try:
-        return parse_language(raw)
-    except InvalidLanguage as exc:
-        raise ValueError(str(exc)) from None
-
-
 Language = Annotated[
     str,
     Query(description="Target language, ISO 639-1 (e.g. ur, es).", examples=["ur"]),
-    AfterValidator(_language),
+    AfterValidator(validate_language),
 ]
 
 

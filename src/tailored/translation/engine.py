@@ -9,220 +9,47 @@ For (chapter, language), in order:
    digest (which covers its manifest entry) and the English source hash. It is served even when
    the structure report lists differences: people may restructure a translation on purpose
    (split a paragraph, drop an untranslatable pun), so the report informs instead of blocking.
+   (human_path)
 3. A machine translator (LLM, then Apertium, as configured), through the section rewriter:
    protected regions and kept terms are masked, every section's answer is checked, and the
    whole result is verified again. Results are stored by (chapter, languages, hash of the text
    translated, translator label and version, kept terms) in the database, with a hot copy in
    the cache, shared by every reader; identical concurrent requests translate once.
+   (machine_path, store)
 4. Otherwise `NoTranslationAvailable` (404), saying what was looked for and what is configured.
 
-Every request is logged as a `RequestLog` of kind "translate"; its `adapter` column holds
-"<lang>:<translator>" so per-language figures need no extra column.
+Every request is logged as a `RequestLog` of kind "translate" (see logs).
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import hashlib
-import json
-import logging
-import time
 import uuid
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tailored.analytics.recorder import Recorder
 from tailored.config import Settings
-from tailored.errors import AppError, NotFound
 from tailored.kit.cache import Cache
-from tailored.llm.rewrite import (
-    SectionResult,
-    TextModel,
-    assemble,
-    overall_status,
-    rewrite_document,
-)
 from tailored.llm.router import ProviderChain
-from tailored.markdown import verify_structure
-from tailored.models import Chapter, MachineTranslation, RequestLog, RequestStatus
-from tailored.personalization.adapter import Adapter, ChapterInput, Transformation
-from tailored.personalization.engine import adapt_and_verify
-from tailored.personalization.keys import audience_key, canonical_json
+from tailored.models import Chapter
+from tailored.personalization.adapter import Adapter
 from tailored.personalization.library import load_library
-from tailored.personalization.singleflight import SingleFlight
 from tailored.profiles.schemas import ProfileData
-from tailored.translation import human
+from tailored.translation import human, logs
 from tailored.translation.config import TranslationConfig
-from tailored.translation.keep import KeepTermsError, KeepTermsFile, digest
-from tailored.translation.languages import Direction, direction, is_language, language_name
-from tailored.translation.machine import (
-    ApertiumTranslator,
-    LLMTranslator,
-    MachineTranslator,
-    MachineTranslators,
+from tailored.translation.human_path import (
+    find_human,
+    human_languages,
+    human_report,
+    personalize_human,
+    serve_human,
 )
-from tailored.translation.repository import TranslationRepository
-
-log = logging.getLogger("tailored.translation")
-
-HOT_TTL = 24 * 3600.0
-PREAMBLE = human.PREAMBLE
-# Front matter a translator is expected to translate; every other key must stay as it was.
-TRANSLATABLE_FRONT_MATTER = frozenset(
-    {"title", "sidebar_label", "description", "keywords", "pagination_label"}
-)
-
-SourceKind = Literal["original", "human", "machine"]
-# How the content was made, for people reading the response.
-Path_ = Literal[
-    "original", "human", "machine", "personalized+machine", "human+rules", "personalized"
-]
-
-
-class NoTranslationAvailable(NotFound):
-    @classmethod
-    def default_detail(cls) -> str:
-        return "no translation is available for this language"
-
-
-class TranslationSetupError(AppError):
-    """The docs folder's translation files cannot be used (500, saying what to fix)."""
-
-
-@dataclass(frozen=True)
-class Translated:
-    chapter_id: str
-    lang: str
-    content: str
-    source: SourceKind
-    translator: str
-    direction: Direction
-    source_hash: str
-    made_from: str | None
-    stale: bool
-    changed_sections: tuple[str, ...]
-    cached: bool
-    verified: bool
-    issues: tuple[str, ...]
-    status: RequestStatus = RequestStatus.success
-    error: str | None = None
-    untranslated_sections: tuple[str, ...] = ()
-    personalized: bool = False
-    applied: tuple[Transformation, ...] = ()
-    path: Path_ = "original"
-    key: str | None = None
-    warning: str | None = None
-
-
-@dataclass(frozen=True)
-class HumanReport:
-    """What is derived from a human translation: staleness and the structure report."""
-
-    stale: bool
-    changed: tuple[str, ...]
-    issues: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class MachineOutcome:
-    content: str
-    status: RequestStatus
-    untranslated: tuple[str, ...]
-    issues: tuple[str, ...] = ()
-    error: str | None = None
-    complete: bool = True
-
-
-def sha256(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def analyse_human(
-    english: str, chapter_path: str, source_hash: str, found: human.HumanTranslation
-) -> HumanReport:
-    """Staleness against the manifest, and how the translation's structure differs."""
-    current = human.section_hashes(english, chapter_path)
-    state = human.staleness(found.entry, source_hash, current)
-    check = verify_structure(
-        english, found.text, allowed_changed_front_matter_keys=TRANSLATABLE_FRONT_MATTER
-    )
-    issues = tuple(f"{i.code}: {i.message}" for i in check.issues)
-    return HumanReport(state.stale, state.changed_sections, issues)
-
-
-async def translate_text(
-    text: str,
-    model: TextModel,
-    *,
-    keep_terms: dict[str, str],
-    budget_seconds: float,
-) -> MachineOutcome:
-    """Machine-translate a whole document through the section rewriter, then verify it."""
-    deadline = time.monotonic() + budget_seconds
-    results: list[SectionResult] = [
-        r
-        async for r in rewrite_document(
-            text, model, mode="translate", deadline=deadline, keep_terms=keep_terms
-        )
-    ]
-    status, complete = overall_status(results)
-    content = assemble(results)
-    untranslated = tuple(
-        r.anchor or PREAMBLE for r in results if r.status in ("rejected", "timeout", "failure")
-    )
-    errors = "; ".join(f"{r.anchor or PREAMBLE}: {r.error}" for r in results if r.error)
-    check = verify_structure(text, content)
-    if not check.ok:
-        # Each section passed alone, so this is rare (an anchor duplicated across sections):
-        # the original stands, and nothing is stored.
-        issues = tuple(f"{i.code}: {i.message}" for i in check.issues)
-        return MachineOutcome(
-            text,
-            RequestStatus.rejected,
-            tuple(r.anchor or PREAMBLE for r in results),
-            issues,
-            "; ".join(issues)[:2000],
-            complete=False,
-        )
-    return MachineOutcome(
-        content, RequestStatus(status), untranslated, (), errors[:2000] or None, complete
-    )
-
-
-def build_machines(
-    config: TranslationConfig, llm: ProviderChain | None, prompts_dir: Path | None
-) -> tuple[MachineTranslators, list[str]]:
-    """The configured machine translators, and a note for each one configured but off."""
-    translators: list[MachineTranslator] = []
-    notes: list[str] = []
-    for name in config.machine:
-        if name == "llm":
-            if llm is None:
-                notes.append("llm: no [[llm.providers]] configured")
-            else:
-                translators.append(LLMTranslator(llm, prompts_dir))
-        else:
-            translators.append(
-                ApertiumTranslator(
-                    command=config.apertium_command,
-                    data_dir=config.apertium_data_dir,
-                    timeout_s=config.apertium_timeout_s,
-                )
-            )
-    return MachineTranslators(translators), notes
-
-
-async def describe_machines(machines: MachineTranslators, notes: list[str]) -> list[str]:
-    """One line per configured machine translator, for people (errors, the CLI)."""
-    return [*await machines.describe(), *notes] or [
-        "no machine translators configured ([translation] machine = [])"
-    ]
+from tailored.translation.languages import direction, language_name
+from tailored.translation.machine import MachineTranslators
+from tailored.translation.machine_path import MachinePath, build_machines, describe_machines
+from tailored.translation.results import HumanReport, NoTranslationAvailable, Translated
+from tailored.translation.store import transaction
 
 
 class Translator:
@@ -248,13 +75,13 @@ class Translator:
         self.cache = cache
         self.recorder = recorder
         self.notes = list(notes or [])
-        self.keep = KeepTermsFile(content_dir)
-        self.ttl = timedelta(seconds=config.ttl_seconds)
-        self.flight: SingleFlight[MachineOutcome] = SingleFlight(
-            cache, lock_ttl=config.lock_ttl_seconds
+        self.machine_path = MachinePath(
+            config=config,
+            content_dir=content_dir,
+            machines=machines,
+            cache=cache,
+            sessionmaker=sessionmaker,
         )
-        # Machine translations this process ran (tests and benchmarks count them).
-        self.generations = 0
 
     @classmethod
     def build(
@@ -281,15 +108,10 @@ class Translator:
     def source_language(self) -> str:
         return self.config.source_language
 
-    @contextlib.asynccontextmanager
-    async def _db(self, session: AsyncSession) -> AsyncIterator[AsyncSession]:
-        """A short transaction of the translator's own, or the caller's session."""
-        if self.sessionmaker is None:
-            yield session
-            return
-        async with self.sessionmaker() as own:
-            yield own
-            await own.commit()
+    @property
+    def generations(self) -> int:
+        """Machine translations this process ran (tests and benchmarks count them)."""
+        return self.machine_path.generations
 
     # -- the request ------------------------------------------------------------------------
 
@@ -303,26 +125,21 @@ class Translator:
         record: bool = True,
     ) -> Translated:
         """`chapter` in `lang`: original, human, machine, or NoTranslationAvailable."""
-        started = time.perf_counter()
-        try:
-            if lang == self.source_language:
-                result = self.original(chapter, chapter.source)
-            else:
-                found = self.find_human(chapter, lang)
-                if found is not None:
-                    result = await self.serve_human(chapter, lang, found)
-                else:
-                    machine = await self.machine(session, chapter, lang, text=chapter.source)
-                    if machine is None:
-                        raise await self.unavailable(chapter, lang)
-                    result = machine
-        except NoTranslationAvailable as exc:
-            if record:
-                self.record_missing(user_id, chapter.id, lang, started, exc)
-            raise
-        if record:
-            self.record(user_id, result, started)
-        return result
+        work = self._translate(session, chapter, lang)
+        if not record:
+            return await work
+        return await logs.logged(self.recorder, user_id, chapter.id, lang, work)
+
+    async def _translate(self, session: AsyncSession, chapter: Chapter, lang: str) -> Translated:
+        if lang == self.source_language:
+            return self.original(chapter, chapter.source)
+        found = self.find_human(chapter, lang)
+        if found is not None:
+            return await self.serve_human(chapter, lang, found)
+        machine = await self.machine(session, chapter, lang, text=chapter.source)
+        if machine is None:
+            raise await self.unavailable(chapter, lang)
+        return machine
 
     def original(self, chapter: Chapter, content: str) -> Translated:
         lang = self.source_language
@@ -342,74 +159,25 @@ class Translator:
             issues=(),
         )
 
-    # -- human ------------------------------------------------------------------------------
+    # -- human (see human_path) -------------------------------------------------------------
 
     def find_human(self, chapter: Chapter, lang: str) -> human.HumanTranslation | None:
-        if self.content_dir is None:
-            return None
-        return human.find(self.content_dir, lang, chapter.path)
+        return find_human(self.content_dir, chapter, lang)
 
     async def human_report(
         self, chapter: Chapter, found: human.HumanTranslation
     ) -> tuple[HumanReport, bool]:
         """The staleness and structure report, and whether it came from the cache."""
-        key = f"tr:human:{found.digest}:{chapter.source_hash}"
-        raw = await self.cache.get(key)
-        if raw is not None:
-            data = json.loads(raw)
-            return HumanReport(data["stale"], tuple(data["changed"]), tuple(data["issues"])), True
-        report = await asyncio.to_thread(
-            analyse_human, chapter.source, chapter.path, chapter.source_hash, found
-        )
-        body = {"stale": report.stale, "changed": report.changed, "issues": report.issues}
-        await self.cache.set(
-            key, json.dumps(body).encode(), ttl=HOT_TTL, tags=(f"chapter:{chapter.id}",)
-        )
-        return report, False
+        return await human_report(self.cache, chapter, found)
 
     async def serve_human(
         self, chapter: Chapter, lang: str, found: human.HumanTranslation
     ) -> Translated:
-        report, cached = await self.human_report(chapter, found)
-        warning = None
-        if report.stale:
-            warning = (
-                "the English chapter changed after this translation was made"
-                if found.entry is not None
-                else "this translation has no manifest entry; it may be out of date"
-            )
-        return Translated(
-            chapter_id=chapter.id,
-            lang=lang,
-            content=found.text,
-            source="human",
-            translator="human",
-            direction=direction(lang),
-            source_hash=chapter.source_hash,
-            made_from=found.entry.source_hash if found.entry is not None else None,
-            stale=report.stale,
-            changed_sections=report.changed,
-            cached=cached,
-            verified=not report.issues,
-            issues=report.issues,
-            path="human",
-            warning=warning,
-        )
+        return await serve_human(self.cache, chapter, lang, found)
 
     def human_languages(self, chapter: Chapter) -> list[str]:
         """Languages with a human translation of `chapter`, from the docs folder's i18n/."""
-        if self.content_dir is None:
-            return []
-        root = self.content_dir / "i18n"
-        try:
-            names = sorted(p.name for p in root.iterdir() if p.is_dir())
-        except OSError:
-            return []
-        return [
-            lang
-            for lang in names
-            if is_language(lang) and human.find(self.content_dir, lang, chapter.path) is not None
-        ]
+        return human_languages(self.content_dir, chapter)
 
     async def rules_over_human(
         self,
@@ -422,55 +190,11 @@ class Translator:
     ) -> Translated:
         """The configured adapter's offline stage run over a human translation."""
         base = await self.serve_human(chapter, lang, found)
-        source = ChapterInput(
-            id=chapter.id,
-            title=chapter.title,
-            source=found.text,
-            source_hash=sha256(found.text),
-            # The English front matter: adapters read structural keys (advanced_sections,
-            # prerequisites) that a translation keeps, and the ingested copy is parsed already.
-            front_matter=chapter.front_matter,
-        )
-        async with self._db(session) as db:
+        async with transaction(self.sessionmaker, session) as db:
             library = await load_library(db, self.cache)
-        audience = adapter.audience(profile, source, library)
-        key = "tr:rules:" + audience_key(adapter, source, library, audience)
-        raw = await self.cache.get(key)
-        issues: tuple[str, ...] = ()
-        if raw is not None:
-            data = json.loads(raw)
-            content = data["content"]
-            applied = tuple(Transformation(n, d) for n, d in data["applied"])
-            verified, cached = True, True
-        else:
-            outcome = await asyncio.to_thread(adapt_and_verify, adapter, source, audience, library)
-            content, applied = outcome.content, outcome.applied
-            verified, issues, cached = outcome.verified, outcome.issues, False
-            if outcome.verified:
-                body = {"content": content, "applied": [[t.name, t.detail] for t in applied]}
-                await self.cache.set(
-                    key,
-                    json.dumps(body).encode(),
-                    ttl=HOT_TTL,
-                    tags=(f"chapter:{chapter.id}", "personalized"),
-                )
-        warning = base.warning
-        if not verified:
-            warning = "this translation could not be personalized safely; showing it unchanged"
-        return replace(
-            base,
-            content=content,
-            translator=f"human+{adapter.name}@{adapter.version}",
-            cached=cached,
-            verified=base.verified and verified,
-            issues=base.issues + tuple(issues),
-            personalized=True,
-            applied=applied,
-            path="human+rules",
-            warning=warning,
-        )
+        return await personalize_human(self.cache, base, adapter, chapter, found, library, profile)
 
-    # -- machine ----------------------------------------------------------------------------
+    # -- machine (see machine_path) ---------------------------------------------------------
 
     async def can_machine(self, lang: str) -> bool:
         return await self.machines.can(self.source_language, lang)
@@ -485,138 +209,12 @@ class Translator:
         personalized: bool = False,
     ) -> Translated | None:
         """`text` (the chapter, or a learner's version of it) machine-translated, or None."""
-        try:
-            keep_terms = self.keep.load().for_language(lang)
-        except KeepTermsError as exc:
-            # Translating anyway would translate the very terms the file protects.
-            raise TranslationSetupError(str(exc)) from None
-        picked = await self.machines.pick(self.source_language, lang, keep_terms)
-        if picked is None:
-            return None
-        text_hash = sha256(text)
-        key = sha256(
-            canonical_json(
-                {
-                    "chapter": chapter.id,
-                    "from": self.source_language,
-                    "to": lang,
-                    "text": text_hash,
-                    "translator": picked.model.label,
-                    "keep": digest(keep_terms),
-                }
-            )
+        return await self.machine_path.translate(
+            session, chapter, lang, text=text, personalized=personalized
         )
-        outcome = await self._lookup(session, key)
-        cached = outcome is not None
-        if outcome is None:
-
-            async def produce() -> MachineOutcome:
-                self.generations += 1
-                result = await translate_text(
-                    text,
-                    picked.model,
-                    keep_terms=keep_terms,
-                    budget_seconds=self.config.budget_seconds,
-                )
-                if result.complete:
-                    await self._store(
-                        session,
-                        key,
-                        chapter,
-                        lang,
-                        text_hash,
-                        personalized,
-                        picked.model.label,
-                        result,
-                    )
-                return result
-
-            outcome, produced = await self.flight.run(
-                key, lambda: self._lookup(session, key), produce
-            )
-            cached = not produced
-        return Translated(
-            chapter_id=chapter.id,
-            lang=lang,
-            content=outcome.content,
-            source="machine",
-            translator=picked.model.label,
-            direction=direction(lang),
-            source_hash=chapter.source_hash,
-            made_from=chapter.source_hash,
-            stale=False,
-            changed_sections=(),
-            cached=cached,
-            verified=not outcome.issues,
-            issues=outcome.issues,
-            status=outcome.status,
-            error=outcome.error,
-            untranslated_sections=outcome.untranslated,
-            personalized=personalized,
-            path="personalized+machine" if personalized else "machine",
-            key=key,
-            warning=_machine_warning(outcome),
-        )
-
-    async def _lookup(self, session: AsyncSession, key: str) -> MachineOutcome | None:
-        raw = await self.cache.get(_hot_key(key))
-        if raw is not None:
-            return _decode(raw)
-        async with self._db(session) as db:
-            row = await TranslationRepository(db).get_live(key, datetime.now(UTC))
-        if row is None:
-            return None
-        outcome = MachineOutcome(row.content, RequestStatus(row.status), tuple(row.untranslated))
-        await self._hot_copy(key, row.chapter_id, outcome, row.expires_at)
-        return outcome
-
-    async def _store(
-        self,
-        session: AsyncSession,
-        key: str,
-        chapter: Chapter,
-        lang: str,
-        text_hash: str,
-        personalized: bool,
-        translator: str,
-        outcome: MachineOutcome,
-    ) -> None:
-        now = datetime.now(UTC)
-        row = MachineTranslation(
-            key=key,
-            chapter_id=chapter.id,
-            lang=lang,
-            source_hash=chapter.source_hash,
-            text_hash=text_hash,
-            personalized=personalized,
-            translator=translator[:300],
-            status=outcome.status.value,
-            content=outcome.content,
-            untranslated=list(outcome.untranslated),
-            size_bytes=len(outcome.content.encode()),
-            created_at=now,
-            expires_at=now + self.ttl,
-        )
-        # The hot copy is visible at once, so a process that waited on the lock finds the
-        # result even before the row's transaction (the caller's, without a sessionmaker) lands.
-        async with self._db(session) as db:
-            await TranslationRepository(db).put(row)
-        await self._hot_copy(key, chapter.id, outcome, row.expires_at)
-
-    async def _hot_copy(
-        self, key: str, chapter_id: str, outcome: MachineOutcome, expires_at: datetime
-    ) -> None:
-        remaining = (expires_at - datetime.now(UTC)).total_seconds()
-        if remaining > 0:
-            await self.cache.set(
-                _hot_key(key),
-                _encode(outcome),
-                ttl=min(remaining, HOT_TTL),
-                tags=(f"chapter:{chapter_id}", "translated"),
-            )
 
     async def forget_all(self) -> None:
-        await self.cache.invalidate_tags("translated")
+        await self.machine_path.store.forget_all()
 
     # -- nothing available ------------------------------------------------------------------
 
@@ -642,22 +240,10 @@ class Translator:
             }
         )
 
-    # -- logs -------------------------------------------------------------------------------
+    # -- logs (see logs) --------------------------------------------------------------------
 
     def record(self, user_id: uuid.UUID | None, result: Translated, started: float) -> None:
-        self.recorder.add(
-            RequestLog,
-            kind="translate",
-            user_id=user_id,
-            chapter_id=result.chapter_id,
-            adapter=f"{result.lang}:{result.translator}"[:64],
-            audience_key=result.key,
-            cached=result.cached,
-            latency_ms=(time.perf_counter() - started) * 1000,
-            status=result.status.value,
-            error=result.error or ("; ".join(result.issues)[:2000] if result.issues else None),
-            created_at=datetime.now(UTC),
-        )
+        logs.record(self.recorder, user_id, result, started)
 
     def record_missing(
         self,
@@ -667,49 +253,4 @@ class Translator:
         started: float,
         exc: NoTranslationAvailable,
     ) -> None:
-        detail = exc.detail.get("message") if isinstance(exc.detail, dict) else str(exc.detail)
-        self.recorder.add(
-            RequestLog,
-            kind="translate",
-            user_id=user_id,
-            chapter_id=chapter_id,
-            adapter=f"{lang}:none",
-            audience_key=None,
-            cached=False,
-            latency_ms=(time.perf_counter() - started) * 1000,
-            status=RequestStatus.failure.value,
-            error=str(detail)[:2000],
-            created_at=datetime.now(UTC),
-        )
-
-
-def _machine_warning(outcome: MachineOutcome) -> str | None:
-    if not outcome.untranslated:
-        return None
-    listed = ", ".join(outcome.untranslated)
-    if outcome.status is RequestStatus.timeout:
-        return f"the time budget ran out; these sections are not translated yet: {listed}"
-    if outcome.status is RequestStatus.failure:
-        return f"the translator failed on these sections, shown untranslated: {listed}"
-    return f"these sections could not be translated safely and are shown untranslated: {listed}"
-
-
-def _hot_key(key: str) -> str:
-    return f"tr:{key}"
-
-
-def _encode(outcome: MachineOutcome) -> bytes:
-    return json.dumps(
-        {
-            "content": outcome.content,
-            "status": outcome.status.value,
-            "untranslated": list(outcome.untranslated),
-        }
-    ).encode()
-
-
-def _decode(raw: bytes) -> MachineOutcome:
-    data = json.loads(raw)
-    return MachineOutcome(
-        data["content"], RequestStatus(data["status"]), tuple(data["untranslated"])
-    )
+        logs.record_missing(self.recorder, user_id, chapter_id, lang, started, exc)

@@ -43,6 +43,14 @@ def parse_language(raw: str) -> str:
     return raw
 
 
+def validate_language(raw: str) -> str:
+    """`parse_language` for pydantic validators: a plain ValueError becomes a field error."""
+    try:
+        return parse_language(raw)
+    except InvalidLanguage as exc:
+        raise ValueError(str(exc)) from None
+
+
 def is_language(raw: str) -> bool:
     try:
         parse_language(raw)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 from dataclasses import replace
 
@@ -11,8 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tailored.models import Chapter
 from tailored.personalization.engine import Personalizer
 from tailored.profiles.schemas import ProfileData
-from tailored.translation.engine import NoTranslationAvailable, Translated, Translator
+from tailored.translation import logs
+from tailored.translation.engine import Translator
 from tailored.translation.languages import direction, language_name
+from tailored.translation.results import Translated
 from tailored.translation.schemas import HumanTranslationOut, TranslationsOut
 
 
@@ -31,16 +32,13 @@ async def translate_for_learner(
     key: learners with the same audience share it). Without one but with a human translation:
     the adapter's offline (rules) stage over the human translation. Otherwise 404.
     """
-    started = time.perf_counter()
-    try:
-        result = await _for_learner(
-            session, personalizer, translator, chapter, user_id, profile, lang
-        )
-    except NoTranslationAvailable as exc:
-        translator.record_missing(user_id, chapter.id, lang, started, exc)
-        raise
-    translator.record(user_id, result, started)
-    return result
+    return await logs.logged(
+        translator.recorder,
+        user_id,
+        chapter.id,
+        lang,
+        _for_learner(session, personalizer, translator, chapter, user_id, profile, lang),
+    )
 
 
 async def _for_learner(
