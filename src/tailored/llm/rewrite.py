@@ -204,10 +204,14 @@ def _term_pattern(terms: Mapping[str, str]) -> re.Pattern[str] | None:
 
 
 def split_sections(
-    text: str, *, mode: Mode = "personalize", keep_terms: Mapping[str, str] | None = None
+    text: str | Document,
+    *,
+    mode: Mode = "personalize",
+    keep_terms: Mapping[str, str] | None = None,
 ) -> list[Section]:
-    """The document's sections in order, each with its masked form."""
-    document = parse_document(text)
+    """The document's sections in order, each with its masked form (pass a parsed Document
+    to reuse it)."""
+    document = text if isinstance(text, Document) else parse_document(text)
     terms = dict(keep_terms or {})
     term_re = _term_pattern(terms)
     groups: list[list[Block]] = [[]]
@@ -318,7 +322,7 @@ async def _rewrite_section(section: Section, model: TextModel) -> SectionResult:
 
 
 async def rewrite_document(
-    text: str,
+    text: str | Document,
     model: TextModel,
     *,
     mode: Mode,

@@ -14,7 +14,7 @@ import logging
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tailored.analytics.recorder import Recorder
 from tailored.kit.cache import Cache
 from tailored.llm.rewrite import SectionResult, assemble, overall_status, split_sections
-from tailored.markdown import verify_structure
+from tailored.markdown import Document, parse_document, verify_structure
 from tailored.models import (
     Chapter,
     PersonalizationHistory,
@@ -60,6 +60,8 @@ class Outcome:
     error: str | None = None
     # False when part of it is a stand-in (time budget spent, provider down): never stored.
     complete: bool = True
+    # The parsed `content`, when a stage already parsed it (reused by the next stage).
+    document: Document | None = field(default=None, compare=False, repr=False)
 
 
 OnSection = Callable[[SectionResult], Awaitable[None]]
@@ -101,9 +103,10 @@ def adapt_and_verify(
         )
     if result.content == chapter.source:
         return Outcome(result.content, result.applied, True)
+    document = parse_document(result.content)
     check = verify_structure(
         chapter.source,
-        result.content,
+        document,
         allowed_removed_code=result.removed_code,
         allowed_removed_headings=result.removed_headings,
         allowed_removed_targets=result.removed_targets,
@@ -120,7 +123,7 @@ def adapt_and_verify(
             status=RequestStatus.rejected,
             error="; ".join(issues)[:2000],
         )
-    return Outcome(result.content, result.applied, True)
+    return Outcome(result.content, result.applied, True, document=document)
 
 
 async def refine(
@@ -132,8 +135,10 @@ async def refine(
     """The second stage (LLM rewrite) over the verified first-stage output."""
     deadline = time.monotonic() + adapter.budget_seconds
     results: list[SectionResult] = []
+    # The first stage's parse (and its link facts, computed by its check) serve again here.
+    document = base.document or parse_document(base.content)
     async with contextlib.aclosing(
-        adapter.refine(base.content, audience, deadline=deadline)
+        adapter.refine(document, audience, deadline=deadline)
     ) as sections:
         async for result in sections:
             results.append(result)
@@ -142,7 +147,7 @@ async def refine(
     status, complete = overall_status(results)
     errors = "; ".join(f"{r.anchor or '(introduction)'}: {r.error}" for r in results if r.error)
     content = assemble(results)
-    check = verify_structure(base.content, content)
+    check = verify_structure(document, content)
     if not check.ok:
         # Each section passed alone, so this is rare (say, a comment opened in one section
         # swallowing the next); the first stage's output stands.
@@ -212,7 +217,11 @@ class Personalizer:
         audience = self.adapter.audience(profile, source, library)
         key = audience_key(self.adapter, source, library, audience)
 
-        outcome = await self._lookup(session, key)
+        # The hot copy only: a miss goes through the flight, whose lookup also asks the
+        # database (a hot copy lost while the row lives costs one lock round trip, not a
+        # generation), so an uncached request reads the database once, not twice.
+        raw = await self.cache.get(_hot_key(key))
+        outcome = _decode(raw) if raw is not None else None
         cached = outcome is not None
         if outcome is None:
             outcome, produced = await self.flight.run(

@@ -17,6 +17,7 @@ from typing import Any, Protocol, runtime_checkable
 from tailored.llm.base import Provider
 from tailored.llm.prompts import LLMTextModel, load_prompts
 from tailored.llm.rewrite import SectionResult, rewrite_document
+from tailored.markdown import Document
 from tailored.personalization.adapter import (
     Adaptation,
     Adapter,
@@ -61,9 +62,9 @@ class RefiningAdapter(Adapter, Protocol):
     budget_seconds: float
 
     def refine(
-        self, content: str, audience: Audience, *, deadline: float | None
+        self, document: Document, audience: Audience, *, deadline: float | None
     ) -> AsyncGenerator[SectionResult, None]:
-        """The sections of `content` rewritten for the audience, in document order."""
+        """The sections of `document` rewritten for the audience, in document order."""
         ...
 
 
@@ -94,11 +95,11 @@ class LLMAdapter:
         return self.base.adapt(chapter, _base_audience(audience), library)
 
     def refine(
-        self, content: str, audience: Audience, *, deadline: float | None
+        self, document: Document, audience: Audience, *, deadline: float | None
     ) -> AsyncGenerator[SectionResult, None]:
         profile = json.dumps(audience.get(_LLM, {}), sort_keys=True, indent=1)
         model = LLMTextModel(self.provider, self.prompts, {"profile": profile}, self.label)
-        return rewrite_document(content, model, mode="personalize", deadline=deadline)
+        return rewrite_document(document, model, mode="personalize", deadline=deadline)
 
 
 def _base_audience(audience: Audience) -> Mapping[str, Any]:
