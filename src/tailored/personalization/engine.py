@@ -14,6 +14,7 @@ import logging
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -21,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tailored.analytics.recorder import Recorder
 from tailored.kit.cache import Cache
+from tailored.kit.db import own_or_caller
 from tailored.llm.rewrite import SectionResult, assemble, overall_status, split_sections
 from tailored.markdown import Document, parse_document, verify_structure
 from tailored.models import (
@@ -212,8 +214,7 @@ class Personalizer:
         """
         started = time.perf_counter()
         source = chapter_input(chapter)
-        async with self._db(session) as db:
-            library = await load_library(db, self.cache)
+        library = await load_library(lambda: self._db(session), self.cache)
         audience = self.adapter.audience(profile, source, library)
         key = audience_key(self.adapter, source, library, audience)
 
@@ -248,15 +249,9 @@ class Personalizer:
             else "this chapter could not be personalized safely; showing the original",
         )
 
-    @contextlib.asynccontextmanager
-    async def _db(self, session: AsyncSession) -> AsyncIterator[AsyncSession]:
+    def _db(self, session: AsyncSession) -> AbstractAsyncContextManager[AsyncSession]:
         """A short transaction of the engine's own, or the caller's session (see __init__)."""
-        if self.sessionmaker is None:
-            yield session
-            return
-        async with self.sessionmaker() as own:
-            yield own
-            await own.commit()
+        return own_or_caller(self.sessionmaker, session)
 
     async def _lookup(self, session: AsyncSession, key: str) -> Outcome | None:
         raw = await self.cache.get(_hot_key(key))

@@ -7,7 +7,8 @@ queries; the context hash moves whenever the glossary or a chapter reference cha
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,14 +30,19 @@ CACHE_TTL = 60.0
 _last: tuple[bytes, Library] | None = None
 
 
-async def load_library(session: AsyncSession, cache: Cache) -> Library:
+async def load_library(
+    open_session: Callable[[], AbstractAsyncContextManager[AsyncSession]], cache: Cache
+) -> Library:
+    """The library from the cache; on a miss, built in a session `open_session` gives (so the
+    cached path, nearly every request, opens none)."""
     global _last
     raw = await cache.get(CACHE_KEY)
     if raw is not None:
         if _last is None or _last[0] != raw:
             _last = (raw, _decode(raw))
         return _last[1]
-    library = await build_library(session)
+    async with open_session() as session:
+        library = await build_library(session)
     await cache.set(CACHE_KEY, _encode(library), ttl=CACHE_TTL)
     return library
 

@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tailored.analytics.recorder import Recorder
 from tailored.config import Settings
 from tailored.kit.cache import Cache
+from tailored.kit.db import own_or_caller
 from tailored.llm.router import ProviderChain
 from tailored.models import Chapter
 from tailored.personalization.adapter import Adapter
@@ -49,7 +50,6 @@ from tailored.translation.languages import direction, language_name
 from tailored.translation.machine import MachineTranslators
 from tailored.translation.machine_path import MachinePath, build_machines, describe_machines
 from tailored.translation.results import HumanReport, NoTranslationAvailable, Translated
-from tailored.translation.store import transaction
 
 
 class Translator:
@@ -190,8 +190,7 @@ class Translator:
     ) -> Translated:
         """The configured adapter's offline stage run over a human translation."""
         base = await self.serve_human(chapter, lang, found)
-        async with transaction(self.sessionmaker, session) as db:
-            library = await load_library(db, self.cache)
+        library = await load_library(lambda: own_or_caller(self.sessionmaker, session), self.cache)
         return await personalize_human(self.cache, base, adapter, chapter, found, library, profile)
 
     # -- machine (see machine_path) ---------------------------------------------------------

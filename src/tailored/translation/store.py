@@ -2,30 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tailored.kit.cache import Cache
+from tailored.kit.db import own_or_caller
 from tailored.models import Chapter, MachineTranslation, RequestStatus
 from tailored.translation.repository import TranslationRepository
 from tailored.translation.results import HOT_TTL, MachineOutcome
-
-
-@contextlib.asynccontextmanager
-async def transaction(
-    sessionmaker: async_sessionmaker[AsyncSession] | None, session: AsyncSession
-) -> AsyncIterator[AsyncSession]:
-    """A short transaction of its own with a sessionmaker, else the caller's session."""
-    if sessionmaker is None:
-        yield session
-        return
-    async with sessionmaker() as own:
-        yield own
-        await own.commit()
 
 
 class MachineStore:
@@ -44,7 +30,7 @@ class MachineStore:
         raw = await self.cache.get(_hot_key(key))
         if raw is not None:
             return _decode(raw)
-        async with transaction(self.sessionmaker, session) as db:
+        async with own_or_caller(self.sessionmaker, session) as db:
             row = await TranslationRepository(db).get_live(key, datetime.now(UTC))
         if row is None:
             return None
@@ -81,7 +67,7 @@ class MachineStore:
         )
         # The hot copy is visible at once, so a process that waited on the lock finds the
         # result even before the row's transaction (the caller's, without a sessionmaker) lands.
-        async with transaction(self.sessionmaker, session) as db:
+        async with own_or_caller(self.sessionmaker, session) as db:
             await TranslationRepository(db).put(row)
         await self._hot_copy(key, chapter.id, outcome, row.expires_at)
 
