@@ -245,7 +245,11 @@ class HttpxFetcher:
     name = "httpx"
 
     def __init__(self, base: str, headers: dict[str, str], concurrency: int) -> None:
-        limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+        # Idle connections are dropped before uvicorn's 5 s keep-alive closes them: reusing
+        # one the server just closed fails the request ("Server disconnected").
+        limits = httpx.Limits(
+            max_connections=concurrency, max_keepalive_connections=concurrency, keepalive_expiry=2.0
+        )
         self.client = httpx.AsyncClient(base_url=base, limits=limits, timeout=60.0)
         self.headers = headers
 
