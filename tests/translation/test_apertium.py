@@ -102,3 +102,20 @@ class TestFailures:
         assert model is not None
         with pytest.raises(ApertiumError, match="exited 3: Error: broken pair"):
             await model.generate("The robot walks.", attempt=1)
+
+
+@pytest.mark.usefixtures("apertium")
+class TestUnderUvloop:
+    def test_translates_on_the_servers_event_loop(self) -> None:
+        """`tailored serve` runs uvloop, whose subprocess pipes are sockets: the apertium
+        script read nothing from one and every section came back empty."""
+        import uvloop
+
+        async def translate() -> str:
+            model = await ApertiumTranslator().model_for("en", "es", {})
+            assert model is not None
+            return await model.generate("The robot walks to the door.\n", attempt=1)
+
+        out = uvloop.run(translate())
+        assert "robot" in out
+        assert "puerta" in out

@@ -21,6 +21,7 @@ import os
 import re
 import shutil
 import signal
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -148,21 +149,30 @@ def unshield(text: str) -> str:
 
 
 async def _run(command: str, args: Sequence[str], stdin: str, timeout_s: float) -> str:
+    # The text goes in through a file, not a pipe: under uvloop (what `tailored serve` runs)
+    # a subprocess "pipe" is a socket, and the apertium script then reads nothing.
+    with tempfile.TemporaryFile() as source:
+        source.write(stdin.encode())
+        source.seek(0)
+        try:
+            proc = await asyncio.create_subprocess_exec(
+                command,
+                *args,
+                stdin=source,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+                # `apertium` is a shell script running a pipeline: its own process group lets
+                # a timeout stop every stage, not just the script.
+                start_new_session=True,
+            )
+        except OSError as exc:
+            raise ApertiumError(f"cannot run {command!r}: {exc}", provider="apertium") from exc
+        return await _collect(proc, command, timeout_s)
+
+
+async def _collect(proc: asyncio.subprocess.Process, command: str, timeout_s: float) -> str:
     try:
-        proc = await asyncio.create_subprocess_exec(
-            command,
-            *args,
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-            # `apertium` is a shell script running a pipeline: its own process group lets a
-            # timeout stop every stage, not just the script.
-            start_new_session=True,
-        )
-    except OSError as exc:
-        raise ApertiumError(f"cannot run {command!r}: {exc}", provider="apertium") from exc
-    try:
-        out, err = await asyncio.wait_for(proc.communicate(stdin.encode()), timeout_s)
+        out, err = await asyncio.wait_for(proc.communicate(), timeout_s)
     except (TimeoutError, asyncio.CancelledError) as exc:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(proc.pid, signal.SIGKILL)
