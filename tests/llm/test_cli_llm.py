@@ -14,13 +14,10 @@ from typer.testing import CliRunner
 
 from tailored.cli.main import app
 from tailored.markdown import parse_document
-from tests.llm.fake_servers import OpenAIServer, Received, reply, section_of
+from tests.llm.fake_servers import OpenAIServer, reply
+from tests.llm.test_llm_adapter import simplify
 
 runner = CliRunner()
-
-
-def simplify(req: Received) -> str:
-    return section_of(req).replace(" a ", " a simple ")
 
 
 @pytest.fixture

@@ -4,23 +4,23 @@ placeholder and structure checks, retries, the time budget, the breaker, caching
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import multiprocessing
 import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from tailored.analytics.recorder import Recorder
 from tailored.content import service as content
 from tailored.kit.cache import Cache, create_cache
 from tailored.kit.db import create_sessionmaker
-from tailored.llm import ResilientProvider
 from tailored.markdown import parse_document
 from tailored.models import Chapter, PersonalizedResult, RequestLog
 from tailored.personalization.adapter import Library
@@ -29,6 +29,7 @@ from tailored.personalization.keys import audience_key
 from tailored.personalization.llm_adapter import LLMAdapter
 from tailored.personalization.rules import RulesAdapter
 from tailored.profiles.schemas import ProfileData
+from tests.fixtures.content import committed_chapter
 from tests.llm.conftest import MakeProvider
 from tests.llm.fake_servers import (
     FakeServer,
@@ -125,49 +126,72 @@ async def chapter(sessionmaker: async_sessionmaker[AsyncSession], tmp_path: Path
         return await content.get_chapter(session, "topics")
 
 
-@pytest.fixture
-async def make_engine(
-    sessionmaker: async_sessionmaker[AsyncSession], cache: Cache
-) -> AsyncIterator[Callable[..., Personalizer]]:
-    def make(provider: ResilientProvider, *, budget: float = 10.0, label: str = "") -> Personalizer:
-        adapter = LLMAdapter(
-            RulesAdapter(),
-            provider,
-            provider_label=label or provider.name,
-            budget_seconds=budget,
-        )
+@dataclass
+class Rig:
+    """A loopback model server, the engine's database and cache, and the chapter."""
+
+    server: FakeServer
+    make_provider: MakeProvider
+    sessionmaker: async_sessionmaker[AsyncSession]
+    cache: Cache
+    chapter: Chapter
+
+    def engine(self, *, budget: float = 10.0, **provider: Any) -> Personalizer:
+        """A Personalizer with the LLM adapter over a provider pointed at the server."""
+        made = self.make_provider(self.server, **provider)
         return Personalizer(
-            adapter=adapter,
-            cache=cache,
-            recorder=Recorder(sessionmaker),
+            adapter=LLMAdapter(
+                RulesAdapter(), made, provider_label=made.name, budget_seconds=budget
+            ),
+            cache=self.cache,
+            recorder=Recorder(self.sessionmaker),
             ttl_seconds=3600,
             lock_ttl=5.0,
         )
 
-    return make
+    async def personalize(
+        self, engine: Personalizer, profile: ProfileData = BEGINNER
+    ) -> Personalized:
+        async with self.sessionmaker() as session:
+            result = await engine.personalize(session, self.chapter, profile, user_id=None)
+            await session.commit()
+        await engine.recorder.flush()
+        return result
+
+    async def statuses(self) -> list[str]:
+        return [log.status for log in await self.logs()]
+
+    async def logs(self) -> list[RequestLog]:
+        async with self.sessionmaker() as session:
+            return list((await session.execute(select(RequestLog))).scalars())
+
+    async def stored(self) -> int:
+        async with self.sessionmaker() as session:
+            return len(list((await session.execute(select(PersonalizedResult))).scalars()))
 
 
-async def _personalize(
-    engine: Personalizer,
+@pytest.fixture
+def rig(
+    openai_server: OpenAIServer,
+    make_provider: MakeProvider,
     sessionmaker: async_sessionmaker[AsyncSession],
+    cache: Cache,
     chapter: Chapter,
-    profile: ProfileData = BEGINNER,
-) -> Personalized:
-    async with sessionmaker() as session:
-        result = await engine.personalize(session, chapter, profile, user_id=None)
-        await session.commit()
-    await engine.recorder.flush()
-    return result
+) -> Rig:
+    """On the OpenAI wire format."""
+    return Rig(openai_server, make_provider, sessionmaker, cache, chapter)
 
 
-async def _logs(sessionmaker: async_sessionmaker[AsyncSession]) -> list[RequestLog]:
-    async with sessionmaker() as session:
-        return list((await session.execute(select(RequestLog))).scalars())
-
-
-async def _stored(sessionmaker: async_sessionmaker[AsyncSession]) -> int:
-    async with sessionmaker() as session:
-        return len(list((await session.execute(select(PersonalizedResult))).scalars()))
+@pytest.fixture
+def any_rig(
+    server: FakeServer,
+    make_provider: MakeProvider,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    cache: Cache,
+    chapter: Chapter,
+) -> Rig:
+    """Once on each wire format (OpenAI and Anthropic)."""
+    return Rig(server, make_provider, sessionmaker, cache, chapter)
 
 
 def _code(text: str) -> list[str]:
@@ -177,15 +201,11 @@ def _code(text: str) -> list[str]:
 class TestRewrite:
     async def test_prose_rewritten_code_and_structure_kept(
         self,
-        server: FakeServer,
-        make_provider: MakeProvider,
-        make_engine: Callable[..., Personalizer],
-        sessionmaker: async_sessionmaker[AsyncSession],
-        chapter: Chapter,
+        any_rig: Rig,
     ) -> None:
-        server.default = reply(simplify)
-        engine = make_engine(make_provider(server))
-        result = await _personalize(engine, sessionmaker, chapter)
+        any_rig.server.default = reply(simplify)
+        engine = any_rig.engine()
+        result = await any_rig.personalize(engine)
         assert result.verified
         assert not result.cached
         assert "A publisher sends a simple message" not in CHAPTER
@@ -200,38 +220,30 @@ class TestRewrite:
             "subscribing",
         ]
         assert result.content.startswith("---\ntitle: Topics\n---\n")
-        assert server.count == REWRITTEN_SECTIONS
+        assert any_rig.server.count == REWRITTEN_SECTIONS
         assert ("llm_rewrite", "rewrote 3 of 3 sections for you") in [
             (t.name, t.detail) for t in result.applied
         ]
-        assert [log.status for log in await _logs(sessionmaker)] == ["success"]
+        assert await any_rig.statuses() == ["success"]
 
     async def test_second_request_is_cached_and_calls_nothing(
         self,
-        openai_server: OpenAIServer,
-        make_provider: MakeProvider,
-        make_engine: Callable[..., Personalizer],
-        sessionmaker: async_sessionmaker[AsyncSession],
-        chapter: Chapter,
+        rig: Rig,
     ) -> None:
-        openai_server.default = reply(simplify)
-        engine = make_engine(make_provider(openai_server))
-        first = await _personalize(engine, sessionmaker, chapter)
-        second = await _personalize(engine, sessionmaker, chapter)
+        rig.server.default = reply(simplify)
+        engine = rig.engine()
+        first = await rig.personalize(engine)
+        second = await rig.personalize(engine)
         assert second.cached
         assert second.content == first.content
-        assert openai_server.count == REWRITTEN_SECTIONS
+        assert rig.server.count == REWRITTEN_SECTIONS
 
     async def test_key_names_adapter_provider_model_and_prompt(
         self,
-        openai_server: OpenAIServer,
-        make_provider: MakeProvider,
-        make_engine: Callable[..., Personalizer],
-        sessionmaker: async_sessionmaker[AsyncSession],
-        chapter: Chapter,
+        rig: Rig,
         tmp_path: Path,
     ) -> None:
-        provider = make_provider(openai_server)
+        provider = rig.make_provider(rig.server)
         rules = RulesAdapter()
         a = LLMAdapter(rules, provider, provider_label="local=model-a")
         b = LLMAdapter(rules, provider, provider_label="local=model-b")
@@ -242,7 +254,7 @@ class TestRewrite:
         assert len({a.version, b.version, c.version}) == 3
         assert all(v.startswith("rules@1+") for v in (a.version, b.version, c.version))
         # Fields the model is not told about do not split its audience.
-        ch = chapter_input(chapter)
+        ch = chapter_input(rig.chapter)
         lib = Library()
         base = a.audience(BEGINNER, ch, lib)
         other = a.audience(
@@ -262,11 +274,7 @@ class TestMisbehavingModel:
     async def test_corrupt_placeholders_retried_once_then_accepted(
         self,
         kind: str,
-        openai_server: OpenAIServer,
-        make_provider: MakeProvider,
-        make_engine: Callable[..., Personalizer],
-        sessionmaker: async_sessionmaker[AsyncSession],
-        chapter: Chapter,
+        rig: Rig,
     ) -> None:
         # Every first answer is broken, every retry is good.
         first_try = broken(kind)
@@ -275,72 +283,60 @@ class TestMisbehavingModel:
             retry = "Your previous answer could not be used" in user_text(req)
             return simplify(req) if retry else first_try(req)
 
-        openai_server.default = reply(respond)
-        engine = make_engine(make_provider(openai_server))
-        result = await _personalize(engine, sessionmaker, chapter)
-        assert openai_server.count == 2 * REWRITTEN_SECTIONS
+        rig.server.default = reply(respond)
+        engine = rig.engine()
+        result = await rig.personalize(engine)
+        assert rig.server.count == 2 * REWRITTEN_SECTIONS
         assert "a simple message whenever" in result.content
         assert _code(result.content) == _code(CHAPTER)
-        assert [log.status for log in await _logs(sessionmaker)] == ["success"]
+        assert await rig.statuses() == ["success"]
 
     @pytest.mark.parametrize("kind", ["missing", "duplicated", "altered", "unknown"])
     async def test_corrupt_twice_keeps_the_rules_version(
         self,
         kind: str,
-        openai_server: OpenAIServer,
-        make_provider: MakeProvider,
-        make_engine: Callable[..., Personalizer],
-        sessionmaker: async_sessionmaker[AsyncSession],
-        chapter: Chapter,
+        rig: Rig,
     ) -> None:
-        openai_server.default = reply(broken(kind))
-        engine = make_engine(make_provider(openai_server))
-        result = await _personalize(engine, sessionmaker, chapter)
-        rules, source = RulesAdapter(), chapter_input(chapter)
+        rig.server.default = reply(broken(kind))
+        engine = rig.engine()
+        result = await rig.personalize(engine)
+        rules, source = RulesAdapter(), chapter_input(rig.chapter)
         rules_only = rules.adapt(source, rules.audience(BEGINNER, source, Library()), Library())
         assert result.verified
         assert result.content == rules_only.content
         names = [t.name for t in result.applied]
         assert "llm_rejected" in names
         assert "llm_rewrite" not in names
-        [log] = await _logs(sessionmaker)
+        [log] = await rig.logs()
         assert log.status == "rejected"
         assert log.error is not None
         assert "placeholders" in log.error
         # A model that keeps failing on this input would fail again: the outcome is stored.
-        assert await _stored(sessionmaker) == 1
+        assert await rig.stored() == 1
 
     async def test_truncated_answers_are_retried_then_rejected(
         self,
-        openai_server: OpenAIServer,
-        make_provider: MakeProvider,
-        make_engine: Callable[..., Personalizer],
-        sessionmaker: async_sessionmaker[AsyncSession],
-        chapter: Chapter,
+        rig: Rig,
     ) -> None:
-        openai_server.default = truncated("A topic is")
-        engine = make_engine(make_provider(openai_server))
-        result = await _personalize(engine, sessionmaker, chapter)
-        assert openai_server.count == 2 * REWRITTEN_SECTIONS
+        rig.server.default = truncated("A topic is")
+        engine = rig.engine()
+        result = await rig.personalize(engine)
+        assert rig.server.count == 2 * REWRITTEN_SECTIONS
         assert "A topic is a named bus" in result.content
-        assert [log.status for log in await _logs(sessionmaker)] == ["rejected"]
+        assert await rig.statuses() == ["rejected"]
 
     async def test_injected_instructions_are_data_and_obeying_them_is_rejected(
         self,
-        server: FakeServer,
-        make_provider: MakeProvider,
-        make_engine: Callable[..., Personalizer],
-        sessionmaker: async_sessionmaker[AsyncSession],
-        chapter: Chapter,
+        any_rig: Rig,
     ) -> None:
         def gullible(req: Received) -> str:
             section = section_of(req)
             return "HACKED" if "Ignore all previous instructions" in section else simplify(req)
 
-        server.default = reply(gullible)
-        engine = make_engine(make_provider(server))
-        result = await _personalize(engine, sessionmaker, chapter)
-        asked = [r for r in server.requests if "Ignore all previous" in user_text(r)]
+        any_rig.server.default = reply(gullible)
+        engine = any_rig.engine()
+        result = await any_rig.personalize(engine)
+        asked = [r for r in any_rig.server.requests if "Ignore all previous" in user_text(r)]
         assert asked, "the section with the injection was sent"
         for req in asked:
             assert "Ignore all previous" not in system_text(req)
@@ -350,102 +346,71 @@ class TestMisbehavingModel:
         assert "HACKED" not in result.content.replace("the word HACKED", "")
         assert "A subscriber runs a callback" in result.content
         assert "a simple message whenever" in result.content
-        assert [log.status for log in await _logs(sessionmaker)] == ["rejected"]
+        assert await any_rig.statuses() == ["rejected"]
 
 
 class TestBudgetAndFailures:
     async def test_budget_spent_serves_what_is_ready_and_caches_nothing(
         self,
-        openai_server: OpenAIServer,
-        make_provider: MakeProvider,
-        make_engine: Callable[..., Personalizer],
-        sessionmaker: async_sessionmaker[AsyncSession],
-        chapter: Chapter,
+        rig: Rig,
     ) -> None:
         def slow_on_subscribers(req: Received) -> str:
             return simplify(req)
 
         fast = reply(simplify)
         slow = reply(slow_on_subscribers, delay=1.5)
-        openai_server.script(fast, fast, slow)
-        openai_server.default = fast
-        engine = make_engine(make_provider(openai_server, concurrency=1), budget=0.6)
+        rig.server.script(fast, fast, slow)
+        rig.server.default = fast
+        engine = rig.engine(concurrency=1, budget=0.6)
         started = time.perf_counter()
-        result = await _personalize(engine, sessionmaker, chapter)
+        result = await rig.personalize(engine)
         assert time.perf_counter() - started < 1.4
         assert "a simple message whenever" in result.content  # ready in time
         assert "A subscriber runs a callback" in result.content  # the rules version
         assert "llm_timeout" in [t.name for t in result.applied]
-        [log] = await _logs(sessionmaker)
+        [log] = await rig.logs()
         assert log.status == "timeout"
-        assert await _stored(sessionmaker) == 0
-        again = await _personalize(engine, sessionmaker, chapter)
+        assert await rig.stored() == 0
+        again = await rig.personalize(engine)
         assert not again.cached
 
     async def test_provider_down_serves_rules_version_uncached(
         self,
-        openai_server: OpenAIServer,
-        make_provider: MakeProvider,
-        make_engine: Callable[..., Personalizer],
-        sessionmaker: async_sessionmaker[AsyncSession],
-        chapter: Chapter,
+        rig: Rig,
     ) -> None:
-        openai_server.default = status(503)
-        engine = make_engine(make_provider(openai_server, max_retries=0, breaker_failures=50))
-        result = await _personalize(engine, sessionmaker, chapter)
+        rig.server.default = status(503)
+        engine = rig.engine(max_retries=0, breaker_failures=50)
+        result = await rig.personalize(engine)
         assert result.verified
         assert "A topic is a named bus" in result.content
         assert "llm_unavailable" in [t.name for t in result.applied]
-        assert [log.status for log in await _logs(sessionmaker)] == ["failure"]
-        assert await _stored(sessionmaker) == 0
+        assert await rig.statuses() == ["failure"]
+        assert await rig.stored() == 0
 
     async def test_open_circuit_skips_the_provider(
         self,
-        openai_server: OpenAIServer,
-        make_provider: MakeProvider,
-        make_engine: Callable[..., Personalizer],
-        sessionmaker: async_sessionmaker[AsyncSession],
-        chapter: Chapter,
+        rig: Rig,
     ) -> None:
-        openai_server.default = status(500)
-        provider = make_provider(
-            openai_server, max_retries=0, breaker_failures=2, breaker_reset_s=60
-        )
-        engine = make_engine(provider)
-        await _personalize(engine, sessionmaker, chapter)
-        calls = openai_server.count
+        rig.server.default = status(500)
+        engine = rig.engine(max_retries=0, breaker_failures=2, breaker_reset_s=60)
+        await rig.personalize(engine)
+        calls = rig.server.count
         assert calls >= 2
         started = time.perf_counter()
-        result = await _personalize(engine, sessionmaker, chapter)
-        assert openai_server.count == calls  # the breaker answered, nothing was sent
+        result = await rig.personalize(engine)
+        assert rig.server.count == calls  # the breaker answered, nothing was sent
         assert time.perf_counter() - started < 0.5
         assert "A topic is a named bus" in result.content
 
 
 @pytest.fixture
 async def committed(engine: AsyncEngine) -> AsyncIterator[tuple[Chapter, Cache]]:
-    """A committed chapter of its own: concurrent sessions cannot share the test transaction."""
-    chapter_id = f"llm-flight-{uuid.uuid4().hex[:8]}"
-    maker = create_sessionmaker(engine)
-    async with maker() as session:
-        row = Chapter(
-            id=chapter_id,
-            title="Topics",
-            path=f"{chapter_id}.md",
-            position=0,
-            front_matter={"title": "Topics"},
-            source=CHAPTER,
-            source_hash=hashlib.sha256(CHAPTER.encode()).hexdigest(),
-        )
-        session.add(row)
-        await session.commit()
+    """A committed chapter of its own, and a cache: concurrent sessions cannot share the test
+    transaction."""
     cache = create_cache("memory://", namespace=uuid.uuid4().hex)
-    yield row, cache
+    async with committed_chapter(engine, CHAPTER, title="Topics") as chapter:
+        yield chapter, cache
     await cache.close()
-    async with maker() as session:
-        await session.execute(delete(RequestLog).where(RequestLog.chapter_id == chapter_id))
-        await session.execute(delete(Chapter).where(Chapter.id == chapter_id))
-        await session.commit()
 
 
 class TestSingleFlight:

@@ -22,15 +22,11 @@ from tailored.personalization.rules import RulesAdapter
 from tailored.state import AppState
 from tests.fixtures.accounts import create_logged_in_user
 from tests.llm.conftest import MakeProvider
-from tests.llm.fake_servers import OpenAIServer, Received, reply, section_of
-from tests.llm.test_llm_adapter import CHAPTER, REWRITTEN_SECTIONS
+from tests.llm.fake_servers import OpenAIServer, reply
+from tests.llm.test_llm_adapter import CHAPTER, REWRITTEN_SECTIONS, simplify
 
 COMPLETE = {"software_level": "beginner", "hardware_level": "none"}
 URL = "/api/chapters/topics/personalize/stream"
-
-
-def simplify(req: Received) -> str:
-    return section_of(req).replace(" a ", " a simple ")
 
 
 def parse_sse(raw: str) -> list[tuple[str, dict[str, object]]]:

@@ -7,20 +7,18 @@ chapter id of their own, and delete it afterwards.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import multiprocessing
 import uuid
 from collections.abc import AsyncIterator
 
 import pytest
-from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from tailored.content import service as content
 from tailored.kit.cache import Cache, create_cache
 from tailored.kit.db import create_sessionmaker
-from tailored.models import Chapter, RequestLog
 from tailored.profiles.schemas import ProfileData
+from tests.fixtures.content import committed_chapter as committed
 from tests.personalization.adapters import NoteAdapter
 from tests.personalization.conftest import CHAPTER, make_personalizer
 from tests.services import redis_url
@@ -30,27 +28,8 @@ PROFILE = ProfileData(software_level="intermediate", hardware_level="basic")  # 
 
 @pytest.fixture
 async def committed_chapter(engine: AsyncEngine) -> AsyncIterator[str]:
-    chapter_id = f"flight-{uuid.uuid4().hex[:8]}"
-    maker = create_sessionmaker(engine)
-    async with maker() as session:
-        session.add(
-            Chapter(
-                id=chapter_id,
-                title="Publishers",
-                path=f"{chapter_id}.md",
-                position=0,
-                front_matter={},
-                source=CHAPTER,
-                source_hash=hashlib.sha256(CHAPTER.encode()).hexdigest(),
-            )
-        )
-        await session.commit()
-    yield chapter_id
-    async with maker() as session:
-        # Results go with the chapter (cascade); logs are kept on purpose, so drop them here.
-        await session.execute(delete(RequestLog).where(RequestLog.chapter_id == chapter_id))
-        await session.execute(delete(Chapter).where(Chapter.id == chapter_id))
-        await session.commit()
+    async with committed(engine, CHAPTER, title="Publishers") as chapter:
+        yield chapter.id
 
 
 async def _burst(

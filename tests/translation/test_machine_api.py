@@ -4,15 +4,12 @@ terms, the shared cache, single flight, logs, the time budget."""
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import re
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from tailored.analytics.recorder import Recorder
@@ -20,11 +17,11 @@ from tailored.config import Settings
 from tailored.content import service as content
 from tailored.kit.cache import Cache
 from tailored.kit.db import create_sessionmaker
-from tailored.models import Chapter, RequestLog
 from tailored.state import AppState
 from tailored.translation.config import TranslationConfig
 from tailored.translation.engine import Translator
 from tailored.translation.repository import TranslationRepository
+from tests.fixtures.content import committed_chapter as committed
 from tests.translation.conftest import SAMPLE, translate_logs
 
 URL = "/api/chapters/sample/translate"
@@ -152,28 +149,8 @@ class TestBrokenKeepList:
 
 @pytest.fixture
 async def committed_chapter(engine: AsyncEngine) -> AsyncIterator[str]:
-    """A chapter committed for real: concurrent sessions cannot share the test transaction."""
-    chapter_id = f"flight-{uuid.uuid4().hex[:8]}"
-    maker = create_sessionmaker(engine)
-    async with maker() as session:
-        session.add(
-            Chapter(
-                id=chapter_id,
-                title="Talking to a Node",
-                path=f"{chapter_id}.md",
-                position=0,
-                front_matter={},
-                source=SAMPLE,
-                source_hash=hashlib.sha256(SAMPLE.encode()).hexdigest(),
-            )
-        )
-        await session.commit()
-    yield chapter_id
-    async with maker() as session:
-        # Stored translations go with the chapter (cascade); logs are kept, so drop them here.
-        await session.execute(delete(RequestLog).where(RequestLog.chapter_id == chapter_id))
-        await session.execute(delete(Chapter).where(Chapter.id == chapter_id))
-        await session.commit()
+    async with committed(engine, SAMPLE, title="Talking to a Node") as chapter:
+        yield chapter.id
 
 
 class TestSingleFlight:
