@@ -9,7 +9,7 @@ prompt never serves output written under the old one.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
@@ -75,11 +75,6 @@ class LLMTextModel:
             [ChatMessage(role="user", content=user)], system=system
         )
         return completion.text
-
-
-def chain_label(names_and_models: Sequence[tuple[str, str]]) -> str:
-    """`name=model` of each provider in fallback order: what a cached output depends on."""
-    return "+".join(f"{name}={model}" for name, model in names_and_models)
 
 
 def llm_text_model(
