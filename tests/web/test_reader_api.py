@@ -73,7 +73,12 @@ class TestPage:
         (form,) = page.all("form")
         assert form.attrs["method"] == "post"  # without the script, no password in a URL
         inputs = {e.attrs["id"]: e.attrs.get("type") for e in page.all("input")}
-        assert inputs == {"email": "email", "password": "password", "toggle": "checkbox"}
+        assert inputs == {
+            "email": "email",
+            "password": "password",
+            "toggle": "checkbox",
+            "lang-code": "text",  # another language, by code (test_reader_translation.py)
+        }
 
     async def test_script_and_styles_are_served_with_their_types(
         self, client: httpx.AsyncClient

@@ -26,6 +26,7 @@ from tailored.translation.schemas import (
     TranslationsOut,
     VerificationOut,
 )
+from tailored.web.render import render_html
 
 router = APIRouter(prefix="/api", tags=["translation"])
 # One call, so two errors with the same status (404: no chapter, no translation) share an entry.
@@ -98,6 +99,7 @@ async def translate(
             description="Translate my personalized chapter (needs a login and a completed profile)."
         ),
     ] = False,
+    html: Annotated[bool, Query(description="Also return sanitized HTML (the reader).")] = False,
 ) -> TranslationOut:
     """The chapter in another language: human translation, else machine, with its metadata."""
     if not personalized:
@@ -114,7 +116,10 @@ async def translate(
         result = await service.translate_for_learner(
             session, personalizer, translator, chapter, user.id, profile, lang
         )
-    return _out(result)
+    out = _out(result)
+    if html:
+        out.html = render_html(result.content)
+    return out
 
 
 @router.get("/chapters/{chapter_id:path}/translations", responses=CHAPTER_ERRORS)

@@ -44,6 +44,8 @@ class TranslationOut(BaseModel):
     path: str
     applied_transformations: list[TransformationOut] = Field(default_factory=list)
     warning: str | None = None
+    # `content` as sanitized HTML, only when asked for (`?html=true`, what the reader shows).
+    html: str | None = None
 
 
 class HumanTranslationOut(BaseModel):

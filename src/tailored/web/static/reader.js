@@ -2,9 +2,15 @@
 // this script places it, points its relative links and images somewhere that exists, and
 // talks to the JSON API. The URL hash is the address: `#ros2/urdf` or `#ros2/urdf:inertia`
 // (chapter id, then an optional heading anchor; chapter ids never contain ':').
+// The language picker shows the chapter translated (POST .../translate?html=true); the chosen
+// language is kept in localStorage, so the next chapter opens in it when it is available.
 "use strict";
 
 const TOKEN_KEY = "tailored-token";
+const LANG_KEY = "tailored-lang";
+// Offered for machine translators that take any language (an LLM); the code field takes others.
+const COMMON_LANGUAGES = ["ar", "de", "es", "fr", "hi", "ja", "pt", "ru", "ur", "zh"];
+const LANG_RE = /^[a-z]{2}$/;
 
 // Taken once, before any chapter is on the page: a chapter heading whose id is "content" or
 // "toggle" can then never stand in for the reader's own elements.
@@ -12,7 +18,8 @@ const ui = Object.fromEntries(
   [
     "chapters", "login", "email", "password", "login-button", "signed-in", "who", "logout",
     "login-error", "toggle", "toggle-label", "status", "warning", "error", "applied",
-    "applied-summary", "applied-list", "content",
+    "applied-summary", "applied-list", "content", "lang", "lang-code", "lang-go",
+    "translation-note",
   ].map((id) => [id, document.getElementById(id)]),
 );
 
@@ -22,7 +29,30 @@ const state = {
   byPath: new Map(), // file path in the content folder -> chapter id
   chapter: null, // id of the chapter on the page
   seq: 0, // bumped by every navigation or toggle; answers for an older one are dropped
+  personalized: false, // the learner's reading mode for the chapter on the page
+  lang: storedLanguage(), // the language chosen in this browser; null: the original
+  listing: null, // GET .../translations for the chapter on the page (null: not known)
+  shownLang: "", // the language of what is on the page ("": the original)
 };
+
+function storedLanguage() {
+  try {
+    const code = localStorage.getItem(LANG_KEY);
+    return code && LANG_RE.test(code) ? code : null;
+  } catch {
+    return null; // storage disabled: the choice lasts as long as the page
+  }
+}
+
+function rememberLanguage(code) {
+  state.lang = code;
+  try {
+    if (code) localStorage.setItem(LANG_KEY, code);
+    else localStorage.removeItem(LANG_KEY);
+  } catch {
+    // As above.
+  }
+}
 
 class ApiError extends Error {
   constructor(status, name, detail) {
@@ -35,6 +65,7 @@ class ApiError extends Error {
 function describe(detail) {
   if (detail === null || detail === undefined) return "";
   if (typeof detail === "string") return detail;
+  if (typeof detail.message === "string") return detail.message; // e.g. no translation
   if (Array.isArray(detail)) {
     return detail.map((d) => (d.loc ? `${d.loc.slice(1).join(".")}: ${d.msg}` : JSON.stringify(d))).join("; ");
   }
@@ -104,6 +135,7 @@ function showMessage(element, text) {
 }
 
 function clearMessages() {
+  showNote([]);
   showMessage(ui.warning, "");
   showMessage(ui.error, "");
   ui.applied.hidden = true;
@@ -149,7 +181,8 @@ function chapterForPath(path) {
   return null;
 }
 
-function place(html, chapter) {
+// `language`: {lang, dir} of a translation; omitted for the original.
+function place(html, chapter, language) {
   // A template's content is inert: nothing loads while the links and images are adjusted.
   const template = document.createElement("template");
   template.innerHTML = html;
@@ -168,6 +201,13 @@ function place(html, chapter) {
     if (id) a.href = hashFor(id, target.anchor);
   }
   ui.content.replaceChildren(template.content);
+  if (language) {
+    ui.content.lang = language.lang;
+    ui.content.dir = language.dir;
+  } else {
+    ui.content.removeAttribute("lang");
+    ui.content.removeAttribute("dir");
+  }
 }
 
 function scrollToAnchor(anchor) {
@@ -186,6 +226,162 @@ function markCurrent(id) {
   document.title = chapter ? `${chapter.title} · Tailored reader` : "Tailored reader";
 }
 
+// ---- languages -------------------------------------------------------------------------
+
+// "Urdu" for "ur" (in `locale`'s words); the code itself where the browser has no name for it.
+function languageName(code, locale = "en") {
+  try {
+    return new Intl.DisplayNames([locale], { type: "language" }).of(code) || code;
+  } catch {
+    return code;
+  }
+}
+
+function languageLabel(code) {
+  const english = languageName(code);
+  const native = languageName(code, code);
+  return native !== english && native !== code ? `${english} · ${native}` : english;
+}
+
+function sourceLanguage() {
+  return state.listing ? state.listing.source_language : "en";
+}
+
+function option(value, label) {
+  const element = document.createElement("option");
+  element.value = value;
+  element.textContent = label;
+  return element;
+}
+
+function group(label, options) {
+  const element = document.createElement("optgroup");
+  element.label = label;
+  element.append(...options);
+  return element;
+}
+
+// Languages the machine translators can produce: a fixed list when one takes any language.
+function machineLanguages(listing) {
+  const lists = Object.values(listing.machine);
+  if (lists.some((languages) => languages === null)) return COMMON_LANGUAGES;
+  return [...new Set(lists.flat())].sort();
+}
+
+// The picker: the original, the chapter's human translations, then machine-translatable ones.
+function fillPicker() {
+  const listing = state.listing;
+  const source = sourceLanguage();
+  const items = [option("", `${languageName(source)} (original)`)];
+  if (listing) {
+    const human = listing.human.map((h) => h.lang);
+    if (listing.human.length) {
+      items.push(group("Translated by people", listing.human.map((h) => option(
+        h.lang, `${languageLabel(h.lang)}${h.stale ? " (older than the chapter)" : ""}`,
+      ))));
+    }
+    const machine = machineLanguages(listing).filter((code) => code !== source && !human.includes(code));
+    if (machine.length) {
+      items.push(group("Machine translation", machine.map((code) => option(code, languageLabel(code)))));
+    }
+  }
+  ui.lang.replaceChildren(...items);
+}
+
+function selectLanguage(code) {
+  if (code && ![...ui.lang.options].some((o) => o.value === code)) {
+    ui.lang.append(option(code, languageLabel(code))); // typed into the code field
+  }
+  ui.lang.value = code;
+}
+
+// Whether the chapter's listing says `code` can be shown (true when there is no listing).
+function available(code) {
+  const listing = state.listing;
+  if (!listing) return true;
+  if (listing.human.some((h) => h.lang === code)) return true;
+  return Object.values(listing.machine).some((languages) => languages === null || languages.includes(code));
+}
+
+function translateUrl(id, lang, personalized) {
+  const query = new URLSearchParams({ lang, html: "true" });
+  if (personalized) query.set("personalized", "true");
+  return chapterUrl(id, `translate?${query}`);
+}
+
+// The chapter in `lang`. Personalized when asked (and signed in); if that fails for a reason
+// of its own (profile incomplete, adapter down), the plain translation, and `unpersonalized`
+// says why. No translation (404) or a bad code (422) is thrown as is.
+async function fetchTranslation(chapter, lang, personalized) {
+  const post = { method: "POST" };
+  if (personalized && state.token) {
+    try {
+      return { out: await api(translateUrl(chapter.id, lang, true), post), unpersonalized: null };
+    } catch (error) {
+      if ([0, 404, 422].includes(error.status)) throw error;
+      return { out: await api(translateUrl(chapter.id, lang, false), post), unpersonalized: error.message };
+    }
+  }
+  return { out: await api(translateUrl(chapter.id, lang, false), post), unpersonalized: null };
+}
+
+function showNote(parts) {
+  ui["translation-note"].replaceChildren(...parts);
+  ui["translation-note"].hidden = parts.length === 0;
+}
+
+function sentence(text) {
+  return text ? `${text[0].toUpperCase()}${text.slice(1)}${/[.!?]$/.test(text) ? "" : "."}` : "";
+}
+
+// Links to sections of the chapter on the page, named by their headings there.
+function sectionLinks(chapter, anchors) {
+  const out = [];
+  anchors.forEach((anchor, i) => {
+    if (i) out.push("; ");
+    const heading = [...ui.content.querySelectorAll("[id]")].find((e) => e.id === anchor);
+    if (!heading) {
+      out.push(anchor === "(preamble)" ? "the opening" : anchor);
+      return;
+    }
+    const a = document.createElement("a");
+    a.href = hashFor(chapter.id, anchor);
+    a.textContent = heading.textContent;
+    a.lang = ui.content.lang;
+    a.dir = "auto"; // an Urdu heading inside an English sentence keeps its own direction
+    out.push(a);
+  });
+  return out;
+}
+
+function showTranslation(out, chapter, unpersonalized) {
+  const original = out.source === "original";
+  place(out.html, chapter, original ? null : { lang: out.lang, dir: out.direction });
+  state.shownLang = original ? "" : out.lang;
+  selectLanguage(state.shownLang);
+  ui.toggle.checked = out.personalized;
+  if (out.personalized) showApplied(out.applied_transformations);
+  // Who translated it (blue), then what the reader should know about it (yellow).
+  if (out.source === "machine") {
+    showNote([`Machine translation into ${languageName(out.lang)} by ${out.translator}; it may contain mistakes.`]);
+  } else if (out.source === "human") {
+    showNote([`Translated into ${languageName(out.lang)} by people.`]);
+  }
+  const warning = [];
+  if (unpersonalized) warning.push(`Not personalized: ${sentence(unpersonalized)} `);
+  if (out.warning) warning.push(`${sentence(out.warning)} `);
+  else if (out.stale) warning.push("The English chapter changed after this translation was made. ");
+  if (out.stale && out.changed_sections.length) {
+    warning.push("Sections changed since: ", ...sectionLinks(chapter, out.changed_sections));
+  }
+  if (out.untranslated_sections.length && !out.warning) {
+    warning.push("Left in the original: ", ...sectionLinks(chapter, out.untranslated_sections));
+  }
+  ui.warning.replaceChildren(...warning);
+  ui.warning.hidden = warning.length === 0;
+  ui.status.textContent = `${languageName(out.lang)} · ${out.path}${out.cached ? " · cached" : ""}`;
+}
+
 // Show the chapter personalized or original. `anchor`: a heading to scroll to, null for the
 // top, undefined to stay where the reader is (toggling).
 async function render(seq, personalized, anchor) {
@@ -193,6 +389,23 @@ async function render(seq, personalized, anchor) {
   ui.toggle.disabled = true;
   ui.content.setAttribute("aria-busy", "true");
   try {
+    const lang = state.lang && state.lang !== sourceLanguage() ? state.lang : null;
+    if (lang && !available(lang)) {
+      showNote([`“${chapter.title}” has no ${languageName(lang)} translation; showing the original.`]);
+    } else if (lang) {
+      try {
+        const { out, unpersonalized } = await fetchTranslation(chapter, lang, personalized);
+        if (seq !== state.seq) return;
+        showTranslation(out, chapter, unpersonalized);
+        if (anchor !== undefined) scrollToAnchor(anchor);
+        return;
+      } catch (error) {
+        if (seq !== state.seq) return;
+        showNote([`Could not show “${chapter.title}” in ${languageName(lang)}: ${error.message}. Showing the original.`]);
+      }
+    }
+    state.shownLang = "";
+    selectLanguage("");
     if (personalized) {
       try {
         const out = await api(chapterUrl(chapter.id, "personalize?html=true"), { method: "POST" });
@@ -236,6 +449,10 @@ async function show(id, anchor) {
   state.chapter = id;
   markCurrent(id);
   clearMessages();
+  state.listing = null;
+  // The languages on offer come with the reading mode; without them the picker offers the
+  // original and the remembered language is tried anyway.
+  const listing = api(chapterUrl(id, "translations")).catch(() => null);
   let personalized = false;
   if (state.token) {
     try {
@@ -245,7 +462,12 @@ async function show(id, anchor) {
       showMessage(ui.error, error.message);
     }
   }
+  const translations = await listing;
   if (seq !== state.seq) return;
+  state.listing = translations;
+  fillPicker();
+  selectLanguage(state.lang && available(state.lang) ? state.lang : "");
+  state.personalized = personalized;
   ui.toggle.checked = personalized;
   await render(seq, personalized, anchor);
 }
@@ -292,6 +514,7 @@ function signedOut(message) {
   ui["signed-in"].hidden = true;
   ui.login.hidden = false;
   showMessage(ui["login-error"], message);
+  state.personalized = false;
   ui.toggle.checked = false;
   ui.toggle.disabled = true;
   ui["toggle-label"].title = "Sign in to personalize";
@@ -349,9 +572,66 @@ ui.toggle.addEventListener("change", async () => {
     showMessage(ui.error, `Could not save the reading mode: ${error.message}`);
     return;
   }
+  state.personalized = active;
   const seq = ++state.seq;
   clearMessages();
   await render(seq, active, undefined);
+});
+
+// ---- choosing a language ---------------------------------------------------------------
+
+// Show the chapter on the page in `code` ("": the original). A language that cannot be shown
+// leaves the page as it was, says why, and is not remembered. Returns whether it was shown.
+async function chooseLanguage(code) {
+  const chapter = state.chapters.get(state.chapter);
+  if (!chapter) return false;
+  if (!code || code === sourceLanguage()) {
+    rememberLanguage(null);
+    const seq = ++state.seq;
+    clearMessages();
+    await render(seq, state.personalized, undefined);
+    return true;
+  }
+  const seq = ++state.seq;
+  showMessage(ui.error, "");
+  ui.toggle.disabled = true;
+  ui.content.setAttribute("aria-busy", "true");
+  ui.status.textContent = `Translating into ${languageName(code)}…`;
+  try {
+    const { out, unpersonalized } = await fetchTranslation(chapter, code, state.personalized);
+    if (seq !== state.seq) return false;
+    rememberLanguage(out.source === "original" ? null : code);
+    clearMessages();
+    showTranslation(out, chapter, unpersonalized);
+    return true;
+  } catch (error) {
+    if (seq !== state.seq) return false;
+    ui.status.textContent = "";
+    selectLanguage(state.shownLang);
+    showMessage(ui.error, `Could not show “${chapter.title}” in ${languageName(code)}: ${error.message}`);
+    return false;
+  } finally {
+    if (seq === state.seq) {
+      ui.toggle.disabled = !state.token;
+      ui.content.removeAttribute("aria-busy");
+    }
+  }
+}
+
+ui.lang.addEventListener("change", () => chooseLanguage(ui.lang.value));
+
+async function chooseTyped() {
+  const code = ui["lang-code"].value.trim().toLowerCase();
+  if (!code) return;
+  if (await chooseLanguage(code)) ui["lang-code"].value = "";
+}
+
+ui["lang-go"].addEventListener("click", chooseTyped);
+ui["lang-code"].addEventListener("keydown", (event) => {
+  if (event.key === "Enter") {
+    event.preventDefault();
+    chooseTyped();
+  }
 });
 
 // ---- start ------------------------------------------------------------------------------
