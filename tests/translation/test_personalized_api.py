@@ -78,6 +78,32 @@ class TestMachinePath:
         assert state.translator.generations == 1
 
 
+class TestHumanFirst:
+    @pytest.mark.usefixtures("apertium", "library")
+    async def test_human_translation_wins_over_a_machine_that_could_translate(
+        self, client: httpx.AsyncClient, state: AppState, docs: Path
+    ) -> None:
+        # A human Spanish translation of the intro, while Apertium can also do en → es.
+        spanish = docs / URDU_INTRO.replace("/ur/", "/es/")
+        spanish.parent.mkdir(parents=True)
+        spanish.write_text(
+            (docs / "intro.md").read_text(encoding="utf-8").replace("What Is", "Qué es"),
+            encoding="utf-8",
+        )
+        headers = await learner(client, state)
+        response = await client.post(
+            "/api/chapters/intro/translate",
+            params={"lang": "es", "personalized": "true"},
+            headers=headers,
+        )
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["path"] == "human+rules"
+        assert body["source"] == "human"
+        assert "Qué es" in body["content"]
+        assert state.translator.generations == 0
+
+
 class TestRulesOverHumanTranslation:
     """No machine translator for Urdu: the adapter's rules run over the human translation."""
 

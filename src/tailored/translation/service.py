@@ -28,9 +28,9 @@ async def translate_for_learner(
 ) -> Translated:
     """The learner's personalized chapter in `lang` (`profile`: see `learner_profile`).
 
-    With a machine translator for `lang`: personalize, then translate that text (its own cache
-    key: learners with the same audience share it). Without one but with a human translation:
-    the adapter's offline (rules) stage over the human translation. Otherwise 404.
+    Human translations first, as everywhere: with one, the adapter's offline (rules) stage runs
+    over it. Else, with a machine translator for `lang`: personalize, then translate that text
+    (its own cache key: learners with the same audience share it). Otherwise 404.
     """
     return await logs.logged(
         translator.recorder,
@@ -50,29 +50,30 @@ async def _for_learner(
     profile: ProfileData,
     lang: str,
 ) -> Translated:
-    if lang == translator.source_language or await translator.can_machine(lang):
+    if lang == translator.source_language:
         mine = await personalizer.personalize(session, chapter, profile, user_id=user_id)
-        if lang == translator.source_language:
-            return replace(
-                translator.original(chapter, mine.content),
-                personalized=True,
-                applied=mine.applied,
-                path="personalized",
-                verified=mine.verified,
-                issues=mine.issues,
-                warning=mine.warning,
-            )
+        return replace(
+            translator.original(chapter, mine.content),
+            personalized=True,
+            applied=mine.applied,
+            path="personalized",
+            verified=mine.verified,
+            issues=mine.issues,
+            warning=mine.warning,
+        )
+    found = translator.find_human(chapter, lang)
+    if found is not None:
+        return await translator.rules_over_human(
+            session, personalizer.adapter, chapter, lang, found, profile
+        )
+    if await translator.can_machine(lang):
+        mine = await personalizer.personalize(session, chapter, profile, user_id=user_id)
         translated = await translator.machine(
             session, chapter, lang, text=mine.content, personalized=True
         )
         if translated is not None:
             return replace(translated, applied=mine.applied)
-    found = translator.find_human(chapter, lang)
-    if found is None:
-        raise await translator.unavailable(chapter, lang)
-    return await translator.rules_over_human(
-        session, personalizer.adapter, chapter, lang, found, profile
-    )
+    raise await translator.unavailable(chapter, lang)
 
 
 async def list_translations(translator: Translator, chapter: Chapter) -> TranslationsOut:
