@@ -136,12 +136,14 @@ class Rig:
     cache: Cache
     chapter: Chapter
 
-    def engine(self, *, budget: float = 10.0, **provider: Any) -> Personalizer:
+    def engine(
+        self, *, budget: float = 10.0, label: str | None = None, **provider: Any
+    ) -> Personalizer:
         """A Personalizer with the LLM adapter over a provider pointed at the server."""
         made = self.make_provider(self.server, **provider)
         return Personalizer(
             adapter=LLMAdapter(
-                RulesAdapter(), made, provider_label=made.name, budget_seconds=budget
+                RulesAdapter(), made, provider_label=label or made.name, budget_seconds=budget
             ),
             cache=self.cache,
             recorder=Recorder(self.sessionmaker),
@@ -237,6 +239,24 @@ class TestRewrite:
         assert second.cached
         assert second.content == first.content
         assert rig.server.count == REWRITTEN_SECTIONS
+        # The fake server reports 11 input and 7 output tokens a call; the cached request
+        # spent none.
+        made, served = await rig.logs()
+        assert (made.input_tokens, made.output_tokens) == (11 * 3, 7 * 3)
+        assert (served.input_tokens, served.output_tokens) == (None, None)
+
+    async def test_long_provider_chain_label_is_logged(self, rig: Rig) -> None:
+        # Several providers with long model names make a long adapter label; PostgreSQL
+        # refused to store one over 64 characters and the batch of logs with it.
+        rig.server.default = reply(simplify)
+        label = "+".join(
+            f"provider-{i}=some-vendor/a-rather-long-model-name-v{i}" for i in range(4)
+        )
+        engine = rig.engine(label=label)
+        await rig.personalize(engine)
+        [log] = await rig.logs()
+        assert label in log.adapter
+        assert len(log.adapter) > 64
 
     async def test_key_names_adapter_provider_model_and_prompt(
         self,

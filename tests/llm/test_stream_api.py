@@ -168,3 +168,6 @@ class TestUsage:
             {"model": "openai-test-model", "input_tokens": 33, "output_tokens": 21}
         ]
         assert usage["circuit"] == "closed"
+        await state.recorder.flush()
+        stats = (await client.get("/api/admin/stats/personalization", headers=admin)).json()
+        assert (stats["input_tokens"], stats["output_tokens"]) == (33, 21)

@@ -62,7 +62,7 @@ class TestPlaceholders:
     async def test_every_placeholder_comes_back_once_unchanged(self) -> None:
         model = await ApertiumTranslator().model_for("en", "es", {})
         assert model is not None
-        out = await model.generate(TRICKY, attempt=1)
+        out = (await model.generate(TRICKY, attempt=1)).text
         found = re.findall(r"⟦P\d+⟧", out)
         assert sorted(found) == sorted(f"⟦P{i}⟧" for i in range(COUNT))
         assert "⟦" not in re.sub(r"⟦P\d+⟧", "", out)
@@ -75,7 +75,7 @@ class TestPlaceholders:
         line = "the decision-maker, from a PID loop to a 7-billion-parameter ⟦P3⟧.\n"
         raw = await _run("apertium", ["-u", "-f", "txt", "eng-spa"], line, 30)
         assert "⟦P3⟧" not in raw
-        assert "⟦P3⟧" in await model.generate(line, attempt=1)
+        assert "⟦P3⟧" in (await model.generate(line, attempt=1)).text
 
 
 class TestFailures:
@@ -114,7 +114,7 @@ class TestUnderUvloop:
         async def translate() -> str:
             model = await ApertiumTranslator().model_for("en", "es", {})
             assert model is not None
-            return await model.generate("The robot walks to the door.\n", attempt=1)
+            return (await model.generate("The robot walks to the door.\n", attempt=1)).text
 
         out = uvloop.run(translate())
         assert "robot" in out

@@ -9,13 +9,14 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tailored.llm.base import LLMConfig
 from tailored.state import AppState
 from tailored.translation.config import TranslationConfig
 from tests.llm.conftest import config_for
 from tests.llm.fake_servers import OpenAIServer, Received, reply, section_of, system_text
-from tests.translation.conftest import SAMPLE
+from tests.translation.conftest import SAMPLE, translate_logs
 
 URL = "/api/chapters/sample/translate"
 _PLACEHOLDER = re.compile(r"(⟦P\d+⟧)")
@@ -83,6 +84,24 @@ class TestLLMTranslator:
         assert 'node = rclpy.create_node("talker")  # the node has a name' in content
         assert "ROS 2" in content
         assert "Urdu" in system_text(llm_server.last)
+
+    async def test_tokens_are_logged_once(
+        self,
+        client: httpx.AsyncClient,
+        llm_server: OpenAIServer,
+        state: AppState,
+        sessionmaker: async_sessionmaker[AsyncSession],
+    ) -> None:
+        await client.post(URL, params={"lang": "ur"})
+        await client.post(URL, params={"lang": "ur"})  # cached: no tokens
+        await state.recorder.flush()
+        made, served = await translate_logs(sessionmaker)
+        # The fake server reports 11 input and 7 output tokens a call.
+        assert (made.input_tokens, made.output_tokens) == (
+            11 * llm_server.count,
+            7 * llm_server.count,
+        )
+        assert (served.cached, served.input_tokens) == (True, None)
 
     async def test_llm_comes_before_apertium(
         self, client: httpx.AsyncClient, llm_server: OpenAIServer

@@ -63,6 +63,18 @@ class RequestLogRepository:
         )
         return [(str(c), int(n)) for c, n in rows]
 
+    async def tokens(self, kind: str, since: datetime) -> tuple[int, int]:
+        """Language-model (input, output) tokens the window's requests spent."""
+        row = (
+            await self.session.execute(
+                select(
+                    func.coalesce(func.sum(RequestLog.input_tokens), 0),
+                    func.coalesce(func.sum(RequestLog.output_tokens), 0),
+                ).where(*self._window(kind, since))
+            )
+        ).one()
+        return int(row[0] or 0), int(row[1] or 0)
+
     async def distinct_audiences(self, since: datetime) -> int:
         return int(
             await self.session.scalar(

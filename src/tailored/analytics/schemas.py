@@ -28,6 +28,9 @@ class PersonalizationStats(BaseModel):
     uncached: Latency
     top_chapters: list[ChapterCount]
     distinct_audiences: int
+    # Language-model tokens spent in the window (0 with the offline rules adapter).
+    input_tokens: int = 0
+    output_tokens: int = 0
     stored_entries: int
     stored_bytes: int
 

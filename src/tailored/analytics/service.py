@@ -41,6 +41,7 @@ async def personalization_stats(
         p = await logs.percentiles("personalize", since, cached, POINTS)
         latency[cached] = Latency(requests=by_cached[cached], p50=p[0.50], p95=p[0.95], p99=p[0.99])
     entries, stored_bytes = await ResultRepository(session).totals()
+    input_tokens, output_tokens = await logs.tokens("personalize", since)
     return PersonalizationStats(
         since=since,
         requests=total,
@@ -55,6 +56,8 @@ async def personalization_stats(
         distinct_audiences=await logs.distinct_audiences(since),
         stored_entries=entries,
         stored_bytes=stored_bytes,
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
     )
 
 

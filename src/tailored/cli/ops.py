@@ -63,7 +63,8 @@ def stats(
         )
     console.print(
         f"audiences: {figures.distinct_audiences}  stored: {figures.stored_entries} entries, "
-        f"{figures.stored_bytes} bytes"
+        f"{figures.stored_bytes} bytes  model tokens: {figures.input_tokens} in, "
+        f"{figures.output_tokens} out"
     )
     for item in figures.top_chapters:
         console.print(f"  {item.requests:>6}  {item.chapter_id}")

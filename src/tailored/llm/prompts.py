@@ -17,6 +17,7 @@ from string import Template
 from typing import Literal
 
 from tailored.llm.base import ChatMessage, Provider
+from tailored.llm.rewrite import Generated
 
 PromptKind = Literal["personalize", "translate"]
 _BUILTIN = files("tailored.llm").joinpath("prompts")
@@ -69,12 +70,12 @@ class LLMTextModel:
     def label(self) -> str:
         return self._label
 
-    async def generate(self, masked: str, *, attempt: int) -> str:
+    async def generate(self, masked: str, *, attempt: int) -> Generated:
         system, user = self._prompts.render(masked, self._variables, attempt=attempt)
         completion = await self._provider.complete(
             [ChatMessage(role="user", content=user)], system=system
         )
-        return completion.text
+        return Generated(completion.text, completion.input_tokens, completion.output_tokens)
 
 
 def llm_text_model(

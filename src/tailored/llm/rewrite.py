@@ -63,9 +63,18 @@ class TextModel(Protocol):
     @property
     def label(self) -> str: ...
 
-    async def generate(self, masked: str, *, attempt: int) -> str:
+    async def generate(self, masked: str, *, attempt: int) -> Generated:
         """Rewrite `masked` (placeholders included); `attempt` is 1, or 2 on the retry."""
         ...
+
+
+@dataclass(frozen=True)
+class Generated:
+    """A model's answer for one section, and the tokens it cost (0 for engines without any)."""
+
+    text: str
+    input_tokens: int = 0
+    output_tokens: int = 0
 
 
 @dataclass(frozen=True)
@@ -88,6 +97,9 @@ class SectionResult:
     error: str | None = None
     attempts: int = 0
     model_seconds: float = 0.0
+    # Every attempt's tokens, the rejected and truncated ones included: they were paid for.
+    input_tokens: int = 0
+    output_tokens: int = 0
 
 
 class SectionRejected(ValueError):
@@ -291,6 +303,21 @@ def accept(section: Section, answer: str) -> str:
 
 async def _rewrite_section(section: Section, model: TextModel) -> SectionResult:
     spent = 0.0
+    tokens_in = tokens_out = 0
+
+    def result(text: str, status: SectionStatus, error: str | None, attempts: int) -> SectionResult:
+        return SectionResult(
+            section.index,
+            section.anchor,
+            text,
+            status,
+            error,
+            attempts,
+            spent,
+            tokens_in,
+            tokens_out,
+        )
+
     error = ""
     for attempt in (1, 2):
         started = time.perf_counter()
@@ -298,27 +325,23 @@ async def _rewrite_section(section: Section, model: TextModel) -> SectionResult:
             answer = await model.generate(section.masked.text, attempt=attempt)
         except Truncated as exc:
             spent += time.perf_counter() - started
+            tokens_in += exc.partial.input_tokens
+            tokens_out += exc.partial.output_tokens
             error = f"truncated: {exc}"
             continue
         except ProviderError as exc:
             spent += time.perf_counter() - started
-            return SectionResult(
-                section.index,
-                section.anchor,
-                section.text,
-                "failure",
-                str(exc)[:500],
-                attempt,
-                spent,
-            )
+            return result(section.text, "failure", str(exc)[:500], attempt)
         spent += time.perf_counter() - started
+        tokens_in += answer.input_tokens
+        tokens_out += answer.output_tokens
         try:
-            text = accept(section, answer)
+            text = accept(section, answer.text)
         except SectionRejected as exc:
             error = str(exc)[:500]
             continue
-        return SectionResult(section.index, section.anchor, text, "success", None, attempt, spent)
-    return SectionResult(section.index, section.anchor, section.text, "rejected", error, 2, spent)
+        return result(text, "success", None, attempt)
+    return result(section.text, "rejected", error, 2)
 
 
 async def rewrite_document(
@@ -364,6 +387,11 @@ async def rewrite_document(
 def assemble(results: Sequence[SectionResult]) -> str:
     """The document from its section results (each holds its own text, rewritten or not)."""
     return "".join(r.text for r in sorted(results, key=lambda r: r.index))
+
+
+def tokens(results: Sequence[SectionResult]) -> tuple[int, int]:
+    """(input, output) tokens the results cost, summed."""
+    return sum(r.input_tokens for r in results), sum(r.output_tokens for r in results)
 
 
 def overall_status(results: Sequence[SectionResult]) -> tuple[RequestStatusName, bool]:

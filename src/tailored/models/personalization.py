@@ -21,7 +21,8 @@ class PersonalizedResult(Base):
         ForeignKey("chapters.id", ondelete="CASCADE"), index=True
     )
     source_hash: Mapped[str] = mapped_column(String(64))
-    adapter: Mapped[str] = mapped_column(String(64))
+    # "llm@rules@1+<provider>=<model>+...+prompt@<hash>": long with several providers.
+    adapter: Mapped[str] = mapped_column(String(300))
     audience: Mapped[dict[str, Any]] = mapped_column(JSON)
     content: Mapped[str] = mapped_column(Text)
     applied: Mapped[list[dict[str, str]]] = mapped_column(JSON)
@@ -72,7 +73,7 @@ class RequestStatus(enum.StrEnum):
 
 
 class RequestLog(Base):
-    """One personalization (later: translation) request, for analytics. Kept 90 days."""
+    """One personalization or translation request (`kind`), for analytics. Kept 90 days."""
 
     __tablename__ = "request_logs"
 
@@ -83,7 +84,8 @@ class RequestLog(Base):
         Uuid(), ForeignKey("users.id", ondelete="SET NULL"), index=True, default=None
     )
     chapter_id: Mapped[str] = mapped_column(String(200), index=True)
-    adapter: Mapped[str] = mapped_column(String(64))
+    # "llm@rules@1+<provider>=<model>+...+prompt@<hash>": long with several providers.
+    adapter: Mapped[str] = mapped_column(String(300))
     audience_key: Mapped[str | None] = mapped_column(String(64), default=None)
     cached: Mapped[bool] = mapped_column(Boolean)
     latency_ms: Mapped[float] = mapped_column(Float)
@@ -91,4 +93,7 @@ class RequestLog(Base):
         Enum(RequestStatus, native_enum=False, length=16, name="request_status")
     )
     error: Mapped[str | None] = mapped_column(Text, default=None)
+    # Language-model tokens this request paid for (null: no model was called).
+    input_tokens: Mapped[int | None] = mapped_column(Integer, default=None)
+    output_tokens: Mapped[int | None] = mapped_column(Integer, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)

@@ -23,7 +23,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tailored.analytics.recorder import Recorder
 from tailored.kit.cache import Cache
 from tailored.kit.db import own_or_caller
-from tailored.llm.rewrite import SectionResult, assemble, overall_status, split_sections
+from tailored.llm.rewrite import (
+    SectionResult,
+    assemble,
+    overall_status,
+    split_sections,
+    tokens,
+)
 from tailored.markdown import Document, parse_document, verify_structure
 from tailored.models import (
     Chapter,
@@ -64,6 +70,8 @@ class Outcome:
     complete: bool = True
     # The parsed `content`, when a stage already parsed it (reused by the next stage).
     document: Document | None = field(default=None, compare=False, repr=False)
+    # Language-model tokens this outcome cost when it was made (None: no model was called).
+    tokens: tuple[int, int] | None = None
 
 
 OnSection = Callable[[SectionResult], Awaitable[None]]
@@ -147,6 +155,7 @@ async def refine(
             if on_section is not None:
                 await on_section(result)
     status, complete = overall_status(results)
+    used = tokens(results)
     errors = "; ".join(f"{r.anchor or '(introduction)'}: {r.error}" for r in results if r.error)
     content = assemble(results)
     check = verify_structure(document, content)
@@ -155,7 +164,9 @@ async def refine(
         # swallowing the next); the first stage's output stands.
         issues = "; ".join(f"{i.code}: {i.message}" for i in check.issues)
         log.warning("rejected %s rewrite: %s", adapter.name, issues)
-        return Outcome(base.content, base.applied, True, (), RequestStatus.rejected, issues[:2000])
+        return Outcome(
+            base.content, base.applied, True, (), RequestStatus.rejected, issues[:2000], tokens=used
+        )
     if status != "success":
         log.warning("%s rewrite %s: %s", adapter.name, status, errors[:500])
     return Outcome(
@@ -165,6 +176,7 @@ async def refine(
         status=RequestStatus(status),
         error=errors[:2000] or None,
         complete=complete,
+        tokens=used,
     )
 
 
@@ -400,6 +412,10 @@ class Personalizer:
             latency_ms=(time.perf_counter() - started) * 1000,
             status=outcome.status.value,
             error=outcome.error,
+            # A request served what another made (cache, single flight) spent no tokens.
+            # Every RequestLog row names the same columns: the recorder inserts them together.
+            input_tokens=outcome.tokens[0] if outcome.tokens and not cached else None,
+            output_tokens=outcome.tokens[1] if outcome.tokens and not cached else None,
             created_at=now,
         )
         if user_id is not None:

@@ -42,12 +42,14 @@ def record(
         kind="translate",
         user_id=user_id,
         chapter_id=result.chapter_id,
-        adapter=f"{result.lang}:{result.translator}"[:64],
+        adapter=f"{result.lang}:{result.translator}"[:300],
         audience_key=result.key,
         cached=result.cached,
         latency_ms=(time.perf_counter() - started) * 1000,
         status=result.status.value,
         error=result.error or ("; ".join(result.issues)[:2000] if result.issues else None),
+        input_tokens=result.tokens[0] if result.tokens and not result.cached else None,
+        output_tokens=result.tokens[1] if result.tokens and not result.cached else None,
         created_at=datetime.now(UTC),
     )
 
@@ -72,5 +74,7 @@ def record_missing(
         latency_ms=(time.perf_counter() - started) * 1000,
         status=RequestStatus.failure.value,
         error=str(detail)[:2000],
+        input_tokens=None,
+        output_tokens=None,
         created_at=datetime.now(UTC),
     )

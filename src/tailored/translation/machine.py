@@ -29,7 +29,7 @@ from typing import Protocol
 
 from tailored.llm.base import ProviderTimeout, ProviderUnavailable
 from tailored.llm.prompts import llm_text_model
-from tailored.llm.rewrite import TextModel
+from tailored.llm.rewrite import Generated, TextModel
 from tailored.llm.router import ProviderChain
 from tailored.translation.languages import alpha3, is_language, language_name
 
@@ -117,14 +117,14 @@ class ApertiumModel:
     def label(self) -> str:
         return f"apertium:{self.pair}@{self.version}"
 
-    async def generate(self, masked: str, *, attempt: int) -> str:
+    async def generate(self, masked: str, *, attempt: int) -> Generated:
         # Apertium is deterministic: a second attempt would give the same answer.
         args = ["-u", "-f", "txt"]
         if self.data_dir is not None:
             args += ["-d", str(self.data_dir)]
         async with self.limit:
             out = await _run(self.command, [*args, self.pair], shield(masked), self.timeout_s)
-        return unshield(out)
+        return Generated(unshield(out))
 
 
 # Apertium reads `⟦P3⟧` as the word "P3" between two punctuation marks, and its transfer

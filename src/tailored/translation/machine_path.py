@@ -16,6 +16,7 @@ from tailored.llm.rewrite import (
     assemble,
     overall_status,
     rewrite_document,
+    tokens,
 )
 from tailored.llm.router import ProviderChain
 from tailored.markdown import verify_structure
@@ -84,6 +85,8 @@ async def translate_text(
         )
     ]
     status, complete = overall_status(results)
+    used = tokens(results)
+    spent = used if any(used) else None  # engines without tokens (Apertium) report none
     content = assemble(results)
     untranslated = tuple(
         r.anchor or PREAMBLE for r in results if r.status in ("rejected", "timeout", "failure")
@@ -101,9 +104,10 @@ async def translate_text(
             issues,
             "; ".join(issues)[:2000],
             complete=False,
+            tokens=spent,
         )
     return MachineOutcome(
-        content, RequestStatus(status), untranslated, (), errors[:2000] or None, complete
+        content, RequestStatus(status), untranslated, (), errors[:2000] or None, complete, spent
     )
 
 
@@ -211,6 +215,7 @@ class MachinePath:
             path="personalized+machine" if personalized else "machine",
             key=key,
             warning=_warning(outcome),
+            tokens=outcome.tokens,
         )
 
 

@@ -54,6 +54,8 @@ class Translated:
     path: Path_ = "original"
     key: str | None = None
     warning: str | None = None
+    # Language-model tokens spent making it (None: none, or made by another request).
+    tokens: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,7 @@ class MachineOutcome:
     issues: tuple[str, ...] = ()
     error: str | None = None
     complete: bool = True
+    tokens: tuple[int, int] | None = None
 
 
 def sha256(text: str) -> str:
