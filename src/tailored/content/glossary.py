@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
+from tailored.kit.yamltext import load_yaml
 
 GLOSSARY_FILES = ("glossary.yml", "glossary.yaml")
 MAX_TERMS = 2000
@@ -40,11 +40,9 @@ def find_glossary(root: Path) -> Path | None:
 
 def parse_glossary(text: str) -> tuple[ParsedTerm, ...]:
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}: " if mark is not None else ""
-        raise GlossaryError(f"invalid YAML: {where}{getattr(exc, 'problem', exc)}") from None
+        data = load_yaml(text)
+    except ValueError as exc:
+        raise GlossaryError(str(exc)) from None
     if data is None:
         return ()
     if not isinstance(data, dict):

@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tailored.analytics.recorder import Recorder
-from tailored.kit.cache import Cache
+from tailored.kit.cache import Cache, set_until
 from tailored.kit.db import own_or_caller
 from tailored.llm.rewrite import (
     SectionResult,
@@ -233,8 +233,7 @@ class Personalizer:
         # The hot copy only: a miss goes through the flight, whose lookup also asks the
         # database (a hot copy lost while the row lives costs one lock round trip, not a
         # generation), so an uncached request reads the database once, not twice.
-        raw = await self.cache.get(_hot_key(key))
-        outcome = _decode(raw) if raw is not None else None
+        outcome = await self._hot(key)
         cached = outcome is not None
         if outcome is None:
             outcome, produced = await self.flight.run(
@@ -265,10 +264,14 @@ class Personalizer:
         """A short transaction of the engine's own, or the caller's session (see __init__)."""
         return own_or_caller(self.sessionmaker, session)
 
-    async def _lookup(self, session: AsyncSession, key: str) -> Outcome | None:
+    async def _hot(self, key: str) -> Outcome | None:
         raw = await self.cache.get(_hot_key(key))
-        if raw is not None:
-            return _decode(raw)
+        return _decode(raw) if raw is not None else None
+
+    async def _lookup(self, session: AsyncSession, key: str) -> Outcome | None:
+        """The hot copy, else the stored row (copied to the cache again)."""
+        if (outcome := await self._hot(key)) is not None:
+            return outcome
         async with self._db(session) as db:
             row = await ResultRepository(db).get_live(key, datetime.now(UTC))
         if row is None:
@@ -380,13 +383,12 @@ class Personalizer:
     async def _hot_copy(
         self, key: str, chapter_id: str, outcome: Outcome, expires_at: datetime
     ) -> None:
-        remaining = (expires_at - datetime.now(UTC)).total_seconds()
-        if remaining <= 0:
-            return
-        await self.cache.set(
+        await set_until(
+            self.cache,
             _hot_key(key),
             _encode(outcome),
-            ttl=min(remaining, HOT_TTL),
+            expires_at=expires_at,
+            max_ttl=HOT_TTL,
             tags=(f"chapter:{chapter_id}", "personalized"),
         )
 

@@ -23,7 +23,6 @@ Every request is logged as a `RequestLog` of kind "translate" (see logs).
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -120,15 +119,11 @@ class Translator:
         session: AsyncSession,
         chapter: Chapter,
         lang: str,
-        *,
-        user_id: uuid.UUID | None = None,
-        record: bool = True,
     ) -> Translated:
-        """`chapter` in `lang`: original, human, machine, or NoTranslationAvailable."""
+        """`chapter` in `lang`: original, human, machine, or NoTranslationAvailable. Logged
+        without a user: this is the public translation, the same for everyone."""
         work = self._translate(session, chapter, lang)
-        if not record:
-            return await work
-        return await logs.logged(self.recorder, user_id, chapter.id, lang, work)
+        return await logs.logged(self.recorder, None, chapter.id, lang, work)
 
     async def _translate(self, session: AsyncSession, chapter: Chapter, lang: str) -> Translated:
         if lang == self.source_language:
@@ -238,18 +233,3 @@ class Translator:
                 "machine_translators": machines,
             }
         )
-
-    # -- logs (see logs) --------------------------------------------------------------------
-
-    def record(self, user_id: uuid.UUID | None, result: Translated, started: float) -> None:
-        logs.record(self.recorder, user_id, result, started)
-
-    def record_missing(
-        self,
-        user_id: uuid.UUID | None,
-        chapter_id: str,
-        lang: str,
-        started: float,
-        exc: NoTranslationAvailable,
-    ) -> None:
-        logs.record_missing(self.recorder, user_id, chapter_id, lang, started, exc)

@@ -20,8 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from tailored.kit.yamltext import load_yaml
 from tailored.translation.languages import is_language
 
 KEEP_FILE = "i18n/glossary-keep.yml"
@@ -62,11 +61,9 @@ def digest(terms: Mapping[str, str]) -> str:
 
 def parse_keep_terms(text: str) -> KeepTerms:
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}: " if mark is not None else ""
-        raise KeepTermsError(f"invalid YAML: {where}{getattr(exc, 'problem', exc)}") from None
+        data = load_yaml(text)
+    except ValueError as exc:
+        raise KeepTermsError(str(exc)) from None
     if data is None:
         return KeepTerms()
     if not isinstance(data, dict) or set(data) - {"keep"}:

@@ -165,7 +165,9 @@ class MachinePath:
                 }
             )
         )
-        outcome = await self.store.lookup(session, key)
+        # The hot copy only; a miss goes through the flight, whose lookup also reads the
+        # database (as in the Personalizer: one database read per uncached request).
+        outcome = await self.store.hot(key)
         cached = outcome is not None
         if outcome is None:
 

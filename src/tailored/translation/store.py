@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from tailored.kit.cache import Cache
+from tailored.kit.cache import Cache, set_until
 from tailored.kit.db import own_or_caller
 from tailored.models import Chapter, MachineTranslation, RequestStatus
 from tailored.translation.repository import TranslationRepository
@@ -26,10 +26,15 @@ class MachineStore:
         self.ttl = ttl
         self.sessionmaker = sessionmaker
 
-    async def lookup(self, session: AsyncSession, key: str) -> MachineOutcome | None:
+    async def hot(self, key: str) -> MachineOutcome | None:
+        """The hot copy only (no database read)."""
         raw = await self.cache.get(_hot_key(key))
-        if raw is not None:
-            return _decode(raw)
+        return _decode(raw) if raw is not None else None
+
+    async def lookup(self, session: AsyncSession, key: str) -> MachineOutcome | None:
+        """The hot copy, else the stored row (copied to the cache again)."""
+        if (outcome := await self.hot(key)) is not None:
+            return outcome
         async with own_or_caller(self.sessionmaker, session) as db:
             row = await TranslationRepository(db).get_live(key, datetime.now(UTC))
         if row is None:
@@ -78,14 +83,14 @@ class MachineStore:
     async def _hot_copy(
         self, key: str, chapter_id: str, outcome: MachineOutcome, expires_at: datetime
     ) -> None:
-        remaining = (expires_at - datetime.now(UTC)).total_seconds()
-        if remaining > 0:
-            await self.cache.set(
-                _hot_key(key),
-                _encode(outcome),
-                ttl=min(remaining, HOT_TTL),
-                tags=(f"chapter:{chapter_id}", "translated"),
-            )
+        await set_until(
+            self.cache,
+            _hot_key(key),
+            _encode(outcome),
+            expires_at=expires_at,
+            max_ttl=HOT_TTL,
+            tags=(f"chapter:{chapter_id}", "translated"),
+        )
 
 
 def _hot_key(key: str) -> str:

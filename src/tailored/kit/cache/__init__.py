@@ -14,6 +14,7 @@ from __future__ import annotations
 from urllib.parse import parse_qsl, urlsplit
 
 from .base import Cache, CacheError, NotANumberError, WrongTypeError
+from .hot import set_until
 from .lock import CacheLock, LockError, LockLostError, LockTimeoutError, cache_lock
 from .memory import MemoryCache
 from .redis import RedisCache
@@ -28,6 +29,7 @@ __all__ = [
     "MemoryCache",
     "NotANumberError",
     "RedisCache",
+    "set_until",
     "WrongTypeError",
     "cache_lock",
     "create_cache",
