@@ -19,14 +19,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from tailored.accounts.security import Passwords
 from tailored.app import create_app
-from tailored.config import Environment, Settings
+from tailored.config import Settings
 from tailored.kit.cache import Cache, create_cache
 from tailored.kit.db import create_engine
 from tailored.kit.migrate import upgrade_async
 from tailored.state import AppState
+from tests.fixtures.settings import make_settings
 from tests.services import postgres_url
-
-TEST_SECRET = "test-secret-key-that-is-long-enough-for-production-checks"
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgres"])
@@ -81,13 +80,7 @@ async def session(
 
 @pytest.fixture
 def settings(engine: AsyncEngine) -> Settings:
-    return Settings(
-        environment=Environment.test,
-        database_url=engine.url.render_as_string(hide_password=False),
-        secret_key=TEST_SECRET,  # type: ignore[arg-type]
-        argon2_time_cost=1,
-        argon2_memory_cost_kib=1024,
-    )
+    return make_settings(engine)
 
 
 @pytest.fixture

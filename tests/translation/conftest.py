@@ -20,15 +20,15 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from tailored.config import Environment, Settings
+from tailored.config import Settings
 from tailored.content import service as content
 from tailored.content.loader import load_docs
 from tailored.models import RequestLog
 from tailored.state import AppState
 from tailored.translation import human
 from tailored.translation.config import TranslationConfig
-from tests.conftest import TEST_SECRET
 from tests.fixtures.accounts import create_logged_in_user
+from tests.fixtures.settings import make_settings
 
 # A chapter with every kind of protected region, and terms the keep list protects.
 SAMPLE = """---
@@ -146,15 +146,8 @@ def settings(
     translation_config: TranslationConfig,
     settings_overrides: dict[str, Any],
 ) -> Settings:
-    return Settings(
-        environment=Environment.test,
-        database_url=engine.url.render_as_string(hide_password=False),
-        secret_key=TEST_SECRET,  # type: ignore[arg-type]
-        argon2_time_cost=1,
-        argon2_memory_cost_kib=1024,
-        content_dir=docs,
-        translation=translation_config,
-        **settings_overrides,
+    return make_settings(
+        engine, content_dir=docs, translation=translation_config, **settings_overrides
     )
 
 

@@ -10,15 +10,15 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from tailored.config import Environment, Settings
+from tailored.config import Settings
 from tailored.content import service as content
 from tailored.state import AppState
 from tailored.translation import human
 from tailored.translation.config import TranslationConfig
 from tailored.web.render import render_html
-from tests.conftest import TEST_SECRET
 from tests.fixtures.accounts import create_logged_in_user
 from tests.fixtures.profiles import create_profile
+from tests.fixtures.settings import make_settings
 from tests.web.html_facts import assert_inert, read_html
 
 STATIC = files("tailored.web").joinpath("static")
@@ -41,15 +41,7 @@ def docs(tmp_path: Path, textbook_dir: Path) -> Path:
 @pytest.fixture
 def settings(engine: AsyncEngine, docs: Path) -> Settings:
     # Human translations only: what these tests check does not depend on Apertium or a model.
-    return Settings(
-        environment=Environment.test,
-        database_url=engine.url.render_as_string(hide_password=False),
-        secret_key=TEST_SECRET,  # type: ignore[arg-type]
-        argon2_time_cost=1,
-        argon2_memory_cost_kib=1024,
-        content_dir=docs,
-        translation=TranslationConfig(machine=[]),
-    )
+    return make_settings(engine, content_dir=docs, translation=TranslationConfig(machine=[]))
 
 
 @pytest.fixture
