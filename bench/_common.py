@@ -40,9 +40,7 @@ def load_textbook(root: Path = TEXTBOOK) -> tuple[list[ParsedChapter], tuple[Par
     return list(loaded.chapters), glossary
 
 
-def textbook_library(
-    chapters: list[ParsedChapter], glossary: tuple[ParsedTerm, ...]
-) -> Library:
+def textbook_library(chapters: list[ParsedChapter], glossary: tuple[ParsedTerm, ...]) -> Library:
     """The Library the engine builds from the database after ingesting these chapters."""
     return library_from(glossary, chapters)
 
@@ -87,7 +85,6 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     line = "| " + " | ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)) + " |"
     rule = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
     body = [
-        "| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |"
-        for r in cells
+        "| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |" for r in cells
     ]
     return "\n".join([line, rule, *body])

@@ -56,7 +56,7 @@ from tailored.content.loader import ParsedChapter
 from tailored.markdown import parse_document
 from tailored.markdown._parser import parse_blocks, parser
 from tailored.personalization.adapter import Adapter, ChapterInput, Library
-from tailored.personalization.engine import adapt_and_verify
+from tailored.personalization.stages import adapt_and_verify
 from tailored.profiles.schemas import ProfileData
 
 TARGET_BYTES = 30_000
@@ -202,9 +202,7 @@ class Variants:
         self.base = base
         lines = base.source.splitlines(keepends=True)
         heading = next(i for i, line in enumerate(lines) if line.startswith("# "))
-        self.paragraph = next(
-            i for i in range(heading + 1, len(lines)) if lines[i].strip()
-        )
+        self.paragraph = next(i for i in range(heading + 1, len(lines)) if lines[i].strip())
         self.lines = lines
         self.count = 0
 

@@ -369,12 +369,22 @@ async def measure(
     rows: list[list[object]] = []
     for number in range(1, args.rounds + 1):
         raw = await run_phase(
-            fetch, server, f"{fetch.name}: raw #{number}", "GET", raw_url,
-            args.requests, args.concurrency,
+            fetch,
+            server,
+            f"{fetch.name}: raw #{number}",
+            "GET",
+            raw_url,
+            args.requests,
+            args.concurrency,
         )
         pz = await run_phase(
-            fetch, server, f"{fetch.name}: personalize #{number}", "POST", pz_url,
-            args.requests, args.concurrency,
+            fetch,
+            server,
+            f"{fetch.name}: personalize #{number}",
+            "POST",
+            pz_url,
+            args.requests,
+            args.concurrency,
         )
         rows += [raw.row(), pz.row()]
         raw_total.merge(raw)
@@ -397,10 +407,18 @@ async def measure(
         table(
             [f"{fetch.name}: personalize / raw", "value", "goal", "verdict"],
             [
-                ["p99 latency", f"{p99_ratio:.2f}x", f"<= {P99_GOAL}x",
-                 verdict(p99_ratio <= P99_GOAL)],
-                ["throughput", f"{rps_ratio:.2f}x", f">= {THROUGHPUT_GOAL:.2f}x",
-                 verdict(rps_ratio >= THROUGHPUT_GOAL)],
+                [
+                    "p99 latency",
+                    f"{p99_ratio:.2f}x",
+                    f"<= {P99_GOAL}x",
+                    verdict(p99_ratio <= P99_GOAL),
+                ],
+                [
+                    "throughput",
+                    f"{rps_ratio:.2f}x",
+                    f">= {THROUGHPUT_GOAL:.2f}x",
+                    verdict(rps_ratio >= THROUGHPUT_GOAL),
+                ],
                 ["p50 latency", f"{p50_ratio:.2f}x", "-", "-"],
                 ["server CPU per request", f"{cpu_ratio:.2f}x", "-", "-"],
             ],
@@ -468,9 +486,10 @@ async def main(args: argparse.Namespace) -> int:
             for i, line in enumerate(lines)
             if line.startswith("Traceback") and i > 0 and _is_message(lines[i - 1])
         ]
-        print(f"\nserver log: {len(problems)} logged errors" + "".join(
-            f"\n  {line[:300]}" for line in problems[:5]
-        ))
+        print(
+            f"\nserver log: {len(problems)} logged errors"
+            + "".join(f"\n  {line[:300]}" for line in problems[:5])
+        )
         return 0
     finally:
         server.stop()

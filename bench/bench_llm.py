@@ -39,8 +39,8 @@ from pydantic import SecretStr  # noqa: E402
 from sqlalchemy import delete  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncEngine  # noqa: E402
 
-from tailored.analytics.recorder import Recorder  # noqa: E402
 from tailored.content import service as content  # noqa: E402
+from tailored.derived.recorder import Recorder  # noqa: E402
 from tailored.kit.cache import create_cache  # noqa: E402
 from tailored.kit.db import create_engine, create_sessionmaker  # noqa: E402
 from tailored.kit.migrate import upgrade_async  # noqa: E402
@@ -166,9 +166,7 @@ async def burst(personalizer: Personalizer, db_url: str, n: int) -> None:
         chapter = await content.get_chapter(session, "twelve")
 
     async def one() -> None:
-        async with maker() as session:
-            await personalizer.personalize(session, chapter, PROFILE, user_id=None)
-            await session.commit()
+        await personalizer.personalize(chapter, PROFILE, user_id=None)
 
     await asyncio.gather(*(one() for _ in range(n)))
 
@@ -187,7 +185,7 @@ async def end_to_end(server: OpenAIServer, db_url: str, runs: int, latency: floa
         async with maker() as session:
             chapter = await content.get_chapter(session, "twelve")
             started = time.monotonic()
-            result = await personalizer.personalize(session, chapter, PROFILE, user_id=None)
+            result = await personalizer.personalize(chapter, PROFILE, user_id=None)
             total = time.monotonic() - started
             await session.commit()
         assert not result.cached

@@ -36,8 +36,9 @@ from typing import Any
 from _common import chapter_input, load_textbook, machine_line, rules_adapter, table, verdict
 
 from tailored.content.loader import ParsedChapter
+from tailored.kit.hashing import canonical_json
 from tailored.personalization.adapter import Adapter, ChapterInput, Library
-from tailored.personalization.keys import audience_key, canonical_json, read_fields
+from tailored.personalization.keys import audience_key, read_fields
 from tailored.personalization.library import library_from
 from tailored.profiles.schemas import ProfileData
 
@@ -50,8 +51,11 @@ SYNTHETIC: list[tuple[str, str, dict[str, Any], list[tuple[str, list[str]]]]] = 
     (
         "practice/topics-in-depth",
         "Topics in Depth",
-        {"difficulty": "advanced", "tags": ["ros2", "qos"],
-         "prerequisites": ["ros2/nodes-and-topics"]},
+        {
+            "difficulty": "advanced",
+            "tags": ["ros2", "qos"],
+            "prerequisites": ["ros2/nodes-and-topics"],
+        },
         [
             ("ros2/nodes-and-topics", ["inspecting-the-graph", "qos-profiles"]),
             ("simulation/gazebo-and-isaac", ["bridging-gazebo-topics-into-ros-2"]),
@@ -60,8 +64,11 @@ SYNTHETIC: list[tuple[str, str, dict[str, Any], list[tuple[str, list[str]]]]] = 
     (
         "practice/robot-models",
         "Robot Models from URDF to Simulation",
-        {"difficulty": "intermediate", "tags": ["urdf", "xacro", "gazebo"],
-         "prerequisites": ["ros2/urdf"]},
+        {
+            "difficulty": "intermediate",
+            "tags": ["urdf", "xacro", "gazebo"],
+            "prerequisites": ["ros2/urdf"],
+        },
         [
             ("ros2/urdf", ["less-typing-with-xacro", "from-urdf-to-moving-frames"]),
             ("simulation/gazebo-and-isaac", ["your-leg-in-gazebo", "sim-to-real"]),
@@ -70,8 +77,11 @@ SYNTHETIC: list[tuple[str, str, dict[str, Any], list[tuple[str, list[str]]]]] = 
     (
         "practice/seeing-for-policies",
         "From Depth Images to Policies",
-        {"difficulty": "beginner", "tags": ["perception", "vla"],
-         "prerequisites": ["perception/cameras-and-depth"]},
+        {
+            "difficulty": "beginner",
+            "tags": ["perception", "vla"],
+            "prerequisites": ["perception/cameras-and-depth"],
+        },
         [
             ("perception/cameras-and-depth", ["depth-images-in-ros-2", "back-projection"]),
             ("vla/vla-models", ["what-a-vla-is", "action-tokenization"]),
@@ -93,25 +103,80 @@ HARDWARE_AVAILABLE: dict[tuple[str, ...], int] = {
 }
 LANGUAGES = {"python": 70, "cpp": 20, "javascript": 10, "c": 6, "java": 5, "rust": 4, "matlab": 4}
 LANGUAGE_COUNT = {1: 55, 2: 35, 3: 10}
-FRAMEWORKS = {"ros2": 30, "pytorch": 30, "opencv": 20, "tensorflow": 10, "gazebo": 8,
-              "isaac-sim": 6, "jax": 3}
+FRAMEWORKS = {
+    "ros2": 30,
+    "pytorch": 30,
+    "opencv": 20,
+    "tensorflow": 10,
+    "gazebo": 8,
+    "isaac-sim": 6,
+    "jax": 3,
+}
 FRAMEWORK_COUNT = {0: 35, 1: 35, 2: 20, 3: 10}
-DOMAINS = {"basic_electronics": 30, "robotics_kits": 25, "gpus_accelerators": 20,
-           "sensors_actuators": 15, "embedded_systems": 12, "jetson_edge": 8, "3d_printing": 8,
-           "pcb_design": 4}
+DOMAINS = {
+    "basic_electronics": 30,
+    "robotics_kits": 25,
+    "gpus_accelerators": 20,
+    "sensors_actuators": 15,
+    "embedded_systems": 12,
+    "jetson_edge": 8,
+    "3d_printing": 8,
+    "pcb_design": 4,
+}
 DOMAIN_COUNT = {0: 45, 1: 30, 2: 18, 3: 7}
 DIFFICULTY: dict[str | None, int] = {None: 30, "gentle": 20, "balanced": 35, "challenging": 15}
-ROLE: dict[str | None, int] = {None: 10, "student": 50, "professional": 22, "researcher": 13,
-                               "instructor": 5}
-ROBOTICS: dict[str | None, int] = {None: 15, "none": 35, "hobbyist": 25, "academic": 17,
-                                   "professional": 8}
-PREFERRED_LANGUAGE: dict[str | None, int] = {None: 45, "en": 25, "ur": 8, "es": 6, "zh": 5,
-                                             "de": 4, "hi": 4, "fr": 3}
-INTERESTS = ["humanoids", "drones", "manipulation", "locomotion", "slam", "navigation",
-             "reinforcement learning", "computer vision", "agriculture", "warehouse robots",
-             "surgical robots", "self-driving", "exoskeletons", "soft robotics", "swarm",
-             "teleoperation", "grasping", "legged robots", "marine robots", "space robotics",
-             "education", "art", "music", "home assistants", "prosthetics", "safety"]
+ROLE: dict[str | None, int] = {
+    None: 10,
+    "student": 50,
+    "professional": 22,
+    "researcher": 13,
+    "instructor": 5,
+}
+ROBOTICS: dict[str | None, int] = {
+    None: 15,
+    "none": 35,
+    "hobbyist": 25,
+    "academic": 17,
+    "professional": 8,
+}
+PREFERRED_LANGUAGE: dict[str | None, int] = {
+    None: 45,
+    "en": 25,
+    "ur": 8,
+    "es": 6,
+    "zh": 5,
+    "de": 4,
+    "hi": 4,
+    "fr": 3,
+}
+INTERESTS = [
+    "humanoids",
+    "drones",
+    "manipulation",
+    "locomotion",
+    "slam",
+    "navigation",
+    "reinforcement learning",
+    "computer vision",
+    "agriculture",
+    "warehouse robots",
+    "surgical robots",
+    "self-driving",
+    "exoskeletons",
+    "soft robotics",
+    "swarm",
+    "teleoperation",
+    "grasping",
+    "legged robots",
+    "marine robots",
+    "space robotics",
+    "education",
+    "art",
+    "music",
+    "home assistants",
+    "prosthetics",
+    "safety",
+]
 
 
 def _pick(rng: random.Random, weights: dict[Any, int]) -> Any:
@@ -272,20 +337,29 @@ def main() -> int:
     learners = [synthetic_learner(rng, i) for i in range(args.learners)]
 
     print(f"# {machine_line()}")
-    print(f"# adapter {adapter.name}@{adapter.version}, profile_fields "
-          f"{sorted(adapter.profile_fields)}")
-    print(f"# {args.learners:,} learners, seed {args.seed}; chapters: {len(real)} real + "
-          f"{len(everything) - len(real)} synthetic ({', '.join(s[0] for s in SYNTHETIC)})")
+    print(
+        f"# adapter {adapter.name}@{adapter.version}, profile_fields "
+        f"{sorted(adapter.profile_fields)}"
+    )
+    print(
+        f"# {args.learners:,} learners, seed {args.seed}; chapters: {len(real)} real + "
+        f"{len(everything) - len(real)} synthetic ({', '.join(s[0] for s in SYNTHETIC)})"
+    )
 
     all_ten = [rng.sample(range(len(chapters)), VISITS) for _ in learners]
     tally, spent, fields_seen = simulate(adapter, library, chapters, learners, all_ten)
     rate = report(
         f"scenario A: every learner opens {VISITS} distinct chapters (7 real + 3 synthetic)",
-        tally, spent, chapters,
+        tally,
+        spent,
+        chapters,
     )
-    print("audience fields used (requests whose audience carries the field): " + ", ".join(
-        f"{name} {count / tally.requests:.0%}" for name, count in fields_seen.most_common()
-    ))
+    print(
+        "audience fields used (requests whose audience carries the field): "
+        + ", ".join(
+            f"{name} {count / tally.requests:.0%}" for name, count in fields_seen.most_common()
+        )
+    )
 
     # Scenario B: 7 real chapters, 10 visits each drawn with a reading-order skew.
     real_library = library_from(glossary, real)
@@ -295,15 +369,25 @@ def main() -> int:
     tally_b, spent_b, _ = simulate(adapter, real_library, real_inputs, learners, skewed)
     rate_b = report(
         f"scenario B: {VISITS} visits per learner over the 7 real chapters, Zipf(0.8) skew",
-        tally_b, spent_b, real_inputs,
+        tally_b,
+        spent_b,
+        real_inputs,
     )
 
     print("\n## goal\n")
-    print(table(
-        ["scenario", "audience-key hit rate", f">= {HIT_RATE_GOAL:.0%}"],
-        [["A (10 distinct chapters)", f"{rate:.2%}", verdict(rate >= HIT_RATE_GOAL)],
-         ["B (skewed visits, 7 chapters)", f"{rate_b:.2%}", verdict(rate_b >= HIT_RATE_GOAL)]],
-    ))
+    print(
+        table(
+            ["scenario", "audience-key hit rate", f">= {HIT_RATE_GOAL:.0%}"],
+            [
+                ["A (10 distinct chapters)", f"{rate:.2%}", verdict(rate >= HIT_RATE_GOAL)],
+                [
+                    "B (skewed visits, 7 chapters)",
+                    f"{rate_b:.2%}",
+                    verdict(rate_b >= HIT_RATE_GOAL),
+                ],
+            ],
+        )
+    )
     return 0
 
 

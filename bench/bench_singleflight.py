@@ -25,8 +25,8 @@ from _common import TEXTBOOK, machine_line, median, rules_adapter, table, verdic
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from tailored.analytics.recorder import Recorder
 from tailored.content import service as content
+from tailored.derived.recorder import Recorder
 from tailored.kit.cache import Cache, create_cache
 from tailored.kit.db import create_engine, create_sessionmaker, transaction
 from tailored.kit.migrate import upgrade_async
@@ -101,9 +101,7 @@ async def burst(
 
     async def one() -> tuple[bool, bool, float]:
         started = time.perf_counter()
-        async with maker() as session:
-            result = await personalizer.personalize(session, chapter, profile, user_id=None)
-            await session.commit()
+        result = await personalizer.personalize(chapter, profile, user_id=None)
         return result.cached, result.verified, time.perf_counter() - started
 
     before = personalizer.adaptations
@@ -163,6 +161,7 @@ async def main(args: argparse.Namespace) -> int:
                         adapter=adapter,
                         cache=cache,
                         recorder=Recorder(maker),
+                        sessionmaker=maker,
                         ttl_seconds=3600,
                         lock_ttl=30.0,
                     )
@@ -173,7 +172,12 @@ async def main(args: argparse.Namespace) -> int:
                             for kind in ("uncached", "again (cached)"):
                                 bursts.append(
                                     await burst(
-                                        maker, personalizer, label, chapter_id, profile, kind,
+                                        maker,
+                                        personalizer,
+                                        label,
+                                        chapter_id,
+                                        profile,
+                                        kind,
                                         args.requests,
                                     )
                                 )

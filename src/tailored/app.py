@@ -21,6 +21,7 @@ from tailored.content.endpoints import router as content_router
 from tailored.errors import AppError
 from tailored.kit.migrate import upgrade_async
 from tailored.personalization.endpoints import router as personalization_router
+from tailored.privacy.endpoints import router as privacy_router
 from tailored.profiles.endpoints import router as profiles_router
 from tailored.state import AppState
 from tailored.translation.endpoints import router as translation_router
@@ -62,6 +63,7 @@ def create_app(settings: Settings, *, state: AppState | None = None) -> FastAPI:
     # Before content: GET /chapters/{id}/session and /html must win over the chapter catch-all.
     for router in (
         accounts_router,
+        privacy_router,
         profiles_router,
         personalization_router,
         analytics_router,

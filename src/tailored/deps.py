@@ -1,4 +1,11 @@
-"""Named dependency aliases shared by every domain's endpoints."""
+"""Named dependency aliases shared by every domain's endpoints.
+
+The transaction rule (docs/architecture.md): a request's database work is one transaction the
+request owns (`SessionDep`: committed after the endpoint returns, rolled back on error), except
+on routes that generate (personalize, translate), which take no `SessionDep`: they read through
+the `...Brief` dependencies, each a short transaction of its own, and the engines write in
+theirs, so no pooled connection waits on a model. Nothing commits mid-request.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +22,7 @@ from tailored.accounts.repository import UserRepository
 from tailored.config import Settings
 from tailored.errors import AdminRequired, NotAuthenticated, UserNotFound
 from tailored.kit.cache import Cache
+from tailored.kit.db import transaction
 from tailored.models import Role, User
 from tailored.personalization.engine import Personalizer
 from tailored.state import AppState
@@ -85,6 +93,19 @@ async def get_current_user(
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
+async def get_current_user_brief(
+    state: StateDep, credentials: Annotated[HTTPAuthorizationCredentials, Depends(bearer)]
+) -> User:
+    """As CurrentUser, read in a short transaction of its own (routes that generate)."""
+    async with transaction(state.sessionmaker) as session:
+        return await accounts.user_for_token(
+            session, state.settings, state.cache, credentials.credentials
+        )
+
+
+CurrentUserBrief = Annotated[User, Depends(get_current_user_brief)]
+
+
 async def get_admin_user(user: CurrentUser) -> User:
     if user.role is not Role.admin:
         raise AdminRequired()
@@ -92,6 +113,15 @@ async def get_admin_user(user: CurrentUser) -> User:
 
 
 AdminUser = Annotated[User, Depends(get_admin_user)]
+
+
+async def get_admin_user_brief(user: CurrentUserBrief) -> User:
+    if user.role is not Role.admin:
+        raise AdminRequired()
+    return user
+
+
+AdminUserBrief = Annotated[User, Depends(get_admin_user_brief)]
 
 
 async def get_target_user(user_id: uuid.UUID, _admin: AdminUser, session: SessionDep) -> User:

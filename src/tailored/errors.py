@@ -1,16 +1,16 @@
 """Errors a client may see. Every one renders as `{"error": ClassName, "detail": ...}`.
 
     AppError (500)
-     ├── TranslationSetupError (500)   translation/: a broken glossary-keep.yml, named
+     ├── TranslationSetupError (500)   a broken glossary-keep.yml, named
      ├── BadRequest (400)
      ├── NotAuthenticated (401)
      │    └── InvalidCredentials (401)
      ├── Forbidden (403)
      │    ├── AdminRequired (403)
-     │    └── ProfileIncomplete (403)   personalization/service.py
+     │    └── ProfileIncomplete (403)
      ├── NotFound (404)
      │    ├── ChapterNotFound (404)
-     │    ├── NoTranslationAvailable (404)   translation/: no human file, no machine translator
+     │    ├── NoTranslationAvailable (404)   no human file, no machine translator
      │    ├── TraitNotFound (404)
      │    └── UserNotFound (404)
      ├── Conflict (409)
@@ -76,6 +76,19 @@ class AdminRequired(Forbidden):
         return "this action needs the admin role"
 
 
+class ProfileIncomplete(Forbidden):
+    @classmethod
+    def default_detail(cls) -> str:
+        return (
+            "complete your profile first: set software_level and hardware_level "
+            "with PATCH /api/me/profile"
+        )
+
+
+class TranslationSetupError(AppError):
+    """The docs folder's translation files cannot be used (500, saying what to fix)."""
+
+
 class NotFound(AppError):
     status_code = 404
 
@@ -88,6 +101,12 @@ class ChapterNotFound(NotFound):
     @classmethod
     def default_detail(cls) -> str:
         return "no such chapter"
+
+
+class NoTranslationAvailable(NotFound):
+    @classmethod
+    def default_detail(cls) -> str:
+        return "no translation is available for this language"
 
 
 class TraitNotFound(NotFound):

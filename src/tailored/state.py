@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from tailored.accounts.security import Passwords
-from tailored.analytics.recorder import Recorder
 from tailored.config import Settings
+from tailored.derived.recorder import Recorder
 from tailored.kit.cache import Cache, create_cache
 from tailored.kit.db import create_engine, create_sessionmaker
 from tailored.llm.router import ProviderChain, build_chain
@@ -68,9 +68,10 @@ class AppState:
                 adapter=adapter,
                 cache=cache,
                 recorder=recorder,
-                ttl_seconds=settings.personalization_ttl_seconds,
-                lock_ttl=settings.personalization_lock_ttl_seconds,
                 sessionmaker=sessionmaker,
+                ttl_seconds=settings.personalization_ttl_seconds,
+                partial_ttl_seconds=settings.personalization_retry_seconds,
+                lock_ttl=settings.personalization_lock_ttl_seconds,
             ),
             translator=Translator.build(
                 settings, cache=cache, recorder=recorder, llm=llm, sessionmaker=sessionmaker

@@ -17,17 +17,18 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from tailored.analytics.recorder import Recorder
 from tailored.content import service as content
+from tailored.derived.recorder import Recorder
 from tailored.kit.cache import Cache, create_cache
 from tailored.kit.db import create_sessionmaker
 from tailored.markdown import parse_document
 from tailored.models import Chapter, PersonalizedResult, RequestLog
 from tailored.personalization.adapter import Library
-from tailored.personalization.engine import Personalized, Personalizer, chapter_input
+from tailored.personalization.engine import Personalized, Personalizer
 from tailored.personalization.keys import audience_key
 from tailored.personalization.llm_adapter import LLMAdapter
 from tailored.personalization.rules import RulesAdapter
+from tailored.personalization.stages import chapter_input
 from tailored.profiles.schemas import ProfileData
 from tests.fixtures.content import committed_chapter
 from tests.llm.conftest import MakeProvider
@@ -147,6 +148,7 @@ class Rig:
             ),
             cache=self.cache,
             recorder=Recorder(self.sessionmaker),
+            sessionmaker=self.sessionmaker,
             ttl_seconds=3600,
             lock_ttl=5.0,
         )
@@ -154,9 +156,7 @@ class Rig:
     async def personalize(
         self, engine: Personalizer, profile: ProfileData = BEGINNER
     ) -> Personalized:
-        async with self.sessionmaker() as session:
-            result = await engine.personalize(session, self.chapter, profile, user_id=None)
-            await session.commit()
+        result = await engine.personalize(self.chapter, profile, user_id=None)
         await engine.recorder.flush()
         return result
 
@@ -446,14 +446,17 @@ class TestSingleFlight:
         maker = create_sessionmaker(engine)
         adapter = LLMAdapter(RulesAdapter(), make_provider(openai_server), provider_label="x")
         personalizer = Personalizer(
-            adapter=adapter, cache=cache, recorder=Recorder(maker), ttl_seconds=60, lock_ttl=5.0
+            adapter=adapter,
+            cache=cache,
+            recorder=Recorder(maker),
+            sessionmaker=maker,
+            ttl_seconds=60,
+            lock_ttl=5.0,
         )
 
         async def one() -> Personalized:
-            async with maker() as session:
-                result = await personalizer.personalize(session, chapter, BEGINNER, user_id=None)
-                await session.commit()
-                return result
+            result = await personalizer.personalize(chapter, BEGINNER, user_id=None)
+            return result
 
         results = await asyncio.gather(*(one() for _ in range(20)))
         assert openai_server.count == REWRITTEN_SECTIONS
@@ -491,10 +494,7 @@ def _process(
             await asyncio.sleep(max(0.0, start - time.time()))
             # The engine works in sessions of its own (sessionmaker=), so one is enough here.
             results = await asyncio.gather(
-                *(
-                    personalizer.personalize(session, chapter, BEGINNER, user_id=None)
-                    for _ in range(25)
-                )
+                *(personalizer.personalize(chapter, BEGINNER, user_id=None) for _ in range(25))
             )
         await provider.aclose()
         await cache.close()

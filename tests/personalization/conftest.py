@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from tailored.analytics.recorder import Recorder
 from tailored.content import service as content
+from tailored.derived.recorder import Recorder
 from tailored.kit.cache import Cache
 from tailored.models import Chapter
 from tailored.personalization.engine import Personalizer
@@ -56,6 +56,7 @@ def make_personalizer(
         adapter=adapter or NoteAdapter(),
         cache=cache,
         recorder=Recorder(sessionmaker),
+        sessionmaker=sessionmaker,
         ttl_seconds=ttl_seconds,
         lock_ttl=5.0,
     )

@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tailored.content import service as content
+from tailored.housekeeping import cleanup, clear_translations
 from tailored.kit.cache import Cache
 from tailored.models import (
     Chapter,
@@ -18,7 +19,6 @@ from tailored.models import (
     RequestStatus,
 )
 from tailored.personalization.engine import Personalizer
-from tailored.personalization.maintenance import cleanup, clear_translations
 from tailored.profiles.schemas import ProfileData
 from tailored.state import AppState
 from tests.personalization.adapters import CodeBreakingAdapter, FailingAdapter, NoteAdapter
@@ -45,9 +45,8 @@ class TestSharing:
     ) -> None:
         adapter = NoteAdapter()
         engine = make_personalizer(sessionmaker, cache, adapter)
-        async with sessionmaker() as session:
-            first = await engine.personalize(session, chapter, BEGINNER, user_id=None)
-            second = await engine.personalize(session, chapter, BEGINNER, user_id=None)
+        first = await engine.personalize(chapter, BEGINNER, user_id=None)
+        second = await engine.personalize(chapter, BEGINNER, user_id=None)
         assert (first.cached, second.cached) == (False, True)
         assert first.content == second.content
         assert "Written for a beginner learner." in first.content
@@ -61,11 +60,9 @@ class TestSharing:
         a = learner(interests=["drones"], role="student")
         b = learner(interests=["humanoids"], preferred_language="ur")
         c = learner(software_level="advanced")
-        async with sessionmaker() as session:
-            ra = await engine.personalize(session, chapter, a, user_id=None)
-            rb = await engine.personalize(session, chapter, b, user_id=None)
-            rc = await engine.personalize(session, chapter, c, user_id=None)
-            await session.commit()
+        ra = await engine.personalize(chapter, a, user_id=None)
+        rb = await engine.personalize(chapter, b, user_id=None)
+        rc = await engine.personalize(chapter, c, user_id=None)
         assert ra.audience_key == rb.audience_key
         assert rb.cached
         assert rc.audience_key != ra.audience_key
@@ -76,10 +73,9 @@ class TestSharing:
     ) -> None:
         adapter = NoteAdapter()
         engine = make_personalizer(sessionmaker, cache, adapter)
-        async with sessionmaker() as session:
-            first = await engine.personalize(session, chapter, BEGINNER, user_id=None)
-            await engine.forget_all()
-            again = await engine.personalize(session, chapter, BEGINNER, user_id=None)
+        first = await engine.personalize(chapter, BEGINNER, user_id=None)
+        await engine.forget_all()
+        again = await engine.personalize(chapter, BEGINNER, user_id=None)
         assert again.cached
         assert again.content == first.content
         assert adapter.calls == 1
@@ -94,12 +90,12 @@ class TestSharing:
     ) -> None:
         engine = make_personalizer(sessionmaker, cache)
         async with sessionmaker() as session:
-            before = await engine.personalize(session, chapter, BEGINNER, user_id=None)
+            before = await engine.personalize(chapter, BEGINNER, user_id=None)
             write_docs(tmp_path / "docs", CHAPTER.replace("on a topic", "on a named topic"))
             await content.ingest(session, tmp_path / "docs")
             await session.commit()
             edited = await content.get_chapter(session, "publishers")
-            after = await engine.personalize(session, edited, BEGINNER, user_id=None)
+            after = await engine.personalize(edited, BEGINNER, user_id=None)
             assert after.audience_key != before.audience_key
             assert not after.cached
             assert "named topic" in after.content
@@ -114,9 +110,7 @@ class TestVerification:
         self, sessionmaker: async_sessionmaker[AsyncSession], cache: Cache, chapter: Chapter
     ) -> None:
         engine = make_personalizer(sessionmaker, cache, CodeBreakingAdapter())
-        async with sessionmaker() as session:
-            result = await engine.personalize(session, chapter, BEGINNER, user_id=None)
-            await session.commit()
+        result = await engine.personalize(chapter, BEGINNER, user_id=None)
         assert not result.verified
         assert result.content == chapter.source
         assert result.warning is not None
@@ -132,8 +126,7 @@ class TestVerification:
         self, sessionmaker: async_sessionmaker[AsyncSession], cache: Cache, chapter: Chapter
     ) -> None:
         engine = make_personalizer(sessionmaker, cache, FailingAdapter())
-        async with sessionmaker() as session:
-            result = await engine.personalize(session, chapter, BEGINNER, user_id=None)
+        result = await engine.personalize(chapter, BEGINNER, user_id=None)
         assert result.content == chapter.source
         assert not result.verified
         await engine.recorder.flush()
@@ -154,14 +147,14 @@ class TestExpiryAndEviction:
         adapter = NoteAdapter()
         engine = make_personalizer(sessionmaker, cache, adapter)
         async with sessionmaker() as session:
-            await engine.personalize(session, chapter, BEGINNER, user_id=None)
+            await engine.personalize(chapter, BEGINNER, user_id=None)
             await session.execute(
                 update(PersonalizedResult).values(
                     expires_at=datetime.now(UTC) - timedelta(seconds=1)
                 )
             )
             await engine.forget_all()
-            again = await engine.personalize(session, chapter, BEGINNER, user_id=None)
+            again = await engine.personalize(chapter, BEGINNER, user_id=None)
             assert not again.cached
             assert adapter.calls == 2
             await session.execute(
@@ -186,7 +179,7 @@ class TestExpiryAndEviction:
             for level in levels:
                 profile = learner(software_level=level)
                 keys[level] = (
-                    await engine.personalize(session, chapter, profile, user_id=None)
+                    await engine.personalize(chapter, profile, user_id=None)
                 ).audience_key
             # Use "beginner" again, so "intermediate" is the least recently used.
             await session.execute(
@@ -194,7 +187,7 @@ class TestExpiryAndEviction:
                     last_used_at=datetime.now(UTC) - timedelta(hours=1)
                 )
             )
-            await engine.personalize(session, chapter, BEGINNER, user_id=None)
+            await engine.personalize(chapter, BEGINNER, user_id=None)
             await engine.recorder.flush()
             state.settings.personalization_max_entries = 2
             report = await cleanup(session, state.settings, engine)
@@ -211,10 +204,8 @@ class TestRecording:
         self, sessionmaker: async_sessionmaker[AsyncSession], cache: Cache, chapter: Chapter
     ) -> None:
         engine: Personalizer = make_personalizer(sessionmaker, cache)
-        async with sessionmaker() as session:
-            for _ in range(3):
-                await engine.personalize(session, chapter, BEGINNER, user_id=None)
-            await session.commit()
+        for _ in range(3):
+            await engine.personalize(chapter, BEGINNER, user_id=None)
         assert engine.recorder.pending > 0
         await engine.recorder.flush()
         assert engine.recorder.pending == 0
@@ -237,7 +228,7 @@ class TestWarm:
         state: AppState,
         tmp_path: Path,
     ) -> None:
-        from tailored.personalization.maintenance import warm
+        from tailored.housekeeping import warm
         from tests.fixtures.accounts import create_user
 
         docs = write_docs(tmp_path / "more")
@@ -252,7 +243,7 @@ class TestWarm:
                 for _ in range(learners):
                     user = await create_user(state)
                     profile = learner(software_level=level)
-                    await engine.personalize(session, chapter, profile, user_id=user.id)
+                    await engine.personalize(chapter, profile, user_id=user.id)
             await engine.recorder.flush()
             generated, stored = await warm(session, engine, audiences=2)
             await session.commit()
@@ -283,7 +274,7 @@ class TestTranslationCleanup:
                 translator="apertium:eng-spa@x",
                 status="success",
                 content="hola",
-                untranslated=[],
+                unfinished=[],
                 size_bytes=4,
                 created_at=now,
                 expires_at=now + expires_in,

@@ -42,10 +42,8 @@ async def _burst(
         chapter = await content.get_chapter(session, chapter_id)
 
     async def one() -> bool:
-        async with maker() as session:
-            result = await engine.personalize(session, chapter, PROFILE, user_id=None)
-            await session.commit()
-            return result.cached
+        result = await engine.personalize(chapter, PROFILE, user_id=None)
+        return result.cached
 
     results = await asyncio.gather(*(one() for _ in range(n)))
     await engine.recorder.flush()

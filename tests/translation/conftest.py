@@ -21,12 +21,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from tailored.config import Settings
+from tailored.config.translation import TranslationConfig
 from tailored.content import service as content
 from tailored.content.loader import load_docs
 from tailored.models import RequestLog
 from tailored.state import AppState
 from tailored.translation import human
-from tailored.translation.config import TranslationConfig
 from tests.fixtures.accounts import create_logged_in_user
 from tests.fixtures.settings import make_settings
 

@@ -8,9 +8,9 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from tailored.config.translation import TranslationConfig
 from tailored.state import AppState
 from tailored.translation import human
-from tailored.translation.config import TranslationConfig
 from tests.translation.conftest import URDU_INTRO, Reingest, mark_translated, translate_logs
 
 

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from tailored.translation.keep import KeepTermsError, KeepTermsFile, digest, parse_keep_terms
-from tailored.translation.languages import (
+from tailored.kit.languages import (
     InvalidLanguage,
     direction,
     language_name,
     parse_language,
 )
+from tailored.translation.keep import KeepTermsError, KeepTermsFile, digest, parse_keep_terms
 
 
 class TestKeepTerms:

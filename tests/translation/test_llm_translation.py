@@ -11,9 +11,9 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from tailored.config.translation import TranslationConfig
 from tailored.llm.base import LLMConfig
 from tailored.state import AppState
-from tailored.translation.config import TranslationConfig
 from tests.llm.conftest import config_for
 from tests.llm.fake_servers import OpenAIServer, Received, reply, section_of, system_text
 from tests.translation.conftest import SAMPLE, translate_logs

@@ -12,15 +12,16 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from tailored.analytics.recorder import Recorder
 from tailored.config import Settings
+from tailored.config.translation import TranslationConfig
 from tailored.content import service as content
+from tailored.derived.recorder import Recorder
+from tailored.derived.repository import DerivedRepository
 from tailored.kit.cache import Cache
 from tailored.kit.db import create_sessionmaker
+from tailored.models import MachineTranslation
 from tailored.state import AppState
-from tailored.translation.config import TranslationConfig
 from tailored.translation.engine import Translator
-from tailored.translation.repository import TranslationRepository
 from tests.fixtures.content import committed_chapter as committed
 from tests.translation.conftest import SAMPLE, translate_logs
 
@@ -44,7 +45,7 @@ PROTECTED = [
 
 async def _rows(sessionmaker: async_sessionmaker[AsyncSession]) -> int:
     async with sessionmaker() as session:
-        return await TranslationRepository(session).count("sample")
+        return await DerivedRepository(session, MachineTranslation).count("sample")
 
 
 @pytest.mark.usefixtures("apertium", "library")
@@ -159,15 +160,15 @@ class TestSingleFlight:
         self, engine: AsyncEngine, committed_chapter: str, settings: Settings, cache: Cache
     ) -> None:
         maker = create_sessionmaker(engine)
-        translator = Translator.build(settings, cache=cache, recorder=Recorder(maker), llm=None)
+        translator = Translator.build(
+            settings, cache=cache, recorder=Recorder(maker), llm=None, sessionmaker=maker
+        )
         async with maker() as session:
             chapter = await content.get_chapter(session, committed_chapter)
 
         async def one() -> tuple[bool, str]:
-            async with maker() as session:
-                result = await translator.translate(session, chapter, "es")
-                await session.commit()
-                return result.cached, result.content
+            result = await translator.translate(chapter, "es")
+            return result.cached, result.content
 
         results = await asyncio.gather(*(one() for _ in range(8)))
         await translator.recorder.flush()

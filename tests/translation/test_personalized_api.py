@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from tailored.config.translation import TranslationConfig
 from tailored.models import RequestLog
 from tailored.state import AppState
-from tailored.translation.config import TranslationConfig
 from tests.translation.conftest import COMPLETE, URDU_INTRO, learner
 
 SAMPLE = "/api/chapters/sample/translate"

@@ -10,7 +10,6 @@ from tailored.accounts.repository import UserRepository
 from tailored.accounts.schemas import (
     ChangePasswordIn,
     DeleteAccountIn,
-    ExportOut,
     LoginIn,
     RegisterIn,
     TokenOut,
@@ -146,12 +145,6 @@ async def delete_me(
     await _forget_user_now_and_after_commit(state, user, background)
     await service.delete_account(session, state.passwords, user, password=body.password)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
-
-
-@router.get("/me/export", responses=error_responses(NotAuthenticated))
-async def export_me(user: CurrentUser, session: SessionDep) -> ExportOut:
-    """All data kept about me, as JSON."""
-    return await service.export(session, user)
 
 
 @router.get("/admin/users", responses=error_responses(NotAuthenticated, AdminRequired))

@@ -2,12 +2,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
 
 from tailored.models import Role
-from tailored.profiles.schemas import ProfileOut, TraitOut
 
 
 def _normalize_email(value: str) -> str:
@@ -64,12 +63,3 @@ class UserPage(BaseModel):
     total: int
     limit: int
     offset: int
-
-
-class ExportOut(BaseModel):
-    exported_at: datetime
-    user: UserOut
-    profile: ProfileOut | None
-    traits: list[TraitOut]
-    personalizations: list[dict[str, Any]]
-    reading_modes: list[dict[str, Any]]

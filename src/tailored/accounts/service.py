@@ -12,14 +12,11 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tailored.accounts.repository import TokenRepository, UserRepository
-from tailored.accounts.schemas import ExportOut, UserOut
 from tailored.accounts.security import Passwords, new_token, token_digest
 from tailored.config import Settings
 from tailored.errors import EmailTaken, InvalidCredentials, NotAuthenticated, UnprocessableInput
 from tailored.kit.cache import Cache
 from tailored.models import AuthToken, Role, User
-from tailored.personalization.repository import export_for_user as personalization_export
-from tailored.profiles import service as profiles
 
 
 def _check_password_policy(password: str, settings: Settings) -> None:
@@ -174,19 +171,6 @@ async def delete_account(
     if not passwords.verify(user.password_hash, password):
         raise InvalidCredentials("password is wrong")
     await UserRepository(session).delete(user)
-
-
-async def export(session: AsyncSession, user: User) -> ExportOut:
-    data = await profiles.export_for_user(session, user.id)
-    history, modes = await personalization_export(session, user.id)
-    return ExportOut(
-        exported_at=datetime.now(UTC),
-        user=UserOut.model_validate(user),
-        profile=data["profile"],
-        traits=data["traits"],
-        personalizations=history,
-        reading_modes=modes,
-    )
 
 
 async def purge_expired_tokens(session: AsyncSession) -> int:

@@ -17,9 +17,7 @@ from tailored.analytics.schemas import (
 )
 from tailored.llm.resilience import CircuitBreaker
 from tailored.llm.router import ProviderChain
-
-__all__ = ["PersonalizationStats", "personalization_stats"]
-from tailored.personalization.repository import ResultRepository
+from tailored.personalization import service as personalization
 
 POINTS = (0.50, 0.95, 0.99)
 
@@ -40,7 +38,7 @@ async def personalization_stats(
     for cached in (True, False):
         p = await logs.percentiles("personalize", since, cached, POINTS)
         latency[cached] = Latency(requests=by_cached[cached], p50=p[0.50], p95=p[0.95], p99=p[0.99])
-    entries, stored_bytes = await ResultRepository(session).totals()
+    entries, stored_bytes = await personalization.stored_totals(session)
     input_tokens, output_tokens = await logs.tokens("personalize", since)
     return PersonalizationStats(
         since=since,
@@ -83,3 +81,8 @@ def provider_usage(chain: ProviderChain | None) -> list[ProviderUsageOut]:
             )
         )
     return out
+
+
+async def delete_logs_before(session: AsyncSession, cutoff: datetime) -> int:
+    """Request logs older than `cutoff` (retention)."""
+    return await RequestLogRepository(session).delete_before(cutoff)

@@ -5,10 +5,10 @@ from typing import Annotated
 import typer
 from rich.progress import Progress
 
+from tailored import housekeeping
 from tailored.analytics import service as analytics
 from tailored.cli.common import console, err_console, run, settings_from
 from tailored.kit.db import transaction
-from tailored.personalization import maintenance
 from tailored.state import AppState
 
 app = typer.Typer(help="Stored personalized chapters.", no_args_is_help=True)
@@ -54,7 +54,7 @@ def warm_cmd(
             with Progress(console=err_console, transient=True) as progress:
                 task = progress.add_task("warming", total=None)
                 async with transaction(state.sessionmaker) as session:
-                    return await maintenance.warm(
+                    return await housekeeping.warm(
                         session,
                         state.personalizer,
                         audiences=audiences,
@@ -77,8 +77,8 @@ def clear(ctx: typer.Context) -> None:
         state = AppState.build(settings)
         try:
             async with transaction(state.sessionmaker) as session:
-                results = await maintenance.clear(session, state.personalizer)
-                translations = await maintenance.clear_translations(session, state.translator)
+                results = await housekeeping.clear(session, state.personalizer)
+                translations = await housekeeping.clear_translations(session, state.translator)
                 return results, translations
         finally:
             await state.close()

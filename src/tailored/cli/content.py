@@ -12,7 +12,6 @@ from tailored.content import service
 from tailored.content.service import IngestReport
 from tailored.kit import migrate
 from tailored.kit.db import transaction
-from tailored.personalization.library import forget_library
 from tailored.state import AppState
 
 DocsDir = Annotated[
@@ -51,7 +50,7 @@ def ingest_folder(settings: Settings, directory: Path) -> IngestReport:
                 async with transaction(state.sessionmaker) as session:
                     report = await service.ingest(session, directory, on_chapter=advance)
             if report.ok:
-                await forget_library(state.cache)
+                await service.announce_change(state.cache)
             return report
         finally:
             await state.close()

@@ -5,10 +5,11 @@ from typing import Annotated
 
 import typer
 
+from tailored import housekeeping
 from tailored.analytics import service as analytics
+from tailored.analytics.schemas import PersonalizationStats
 from tailored.cli.common import console, run, settings_from
 from tailored.kit.db import transaction
-from tailored.personalization import maintenance
 from tailored.state import AppState
 
 
@@ -17,11 +18,11 @@ def cleanup(ctx: typer.Context) -> None:
     cap, drop old logs and expired tokens."""
     settings = settings_from(ctx)
 
-    async def _cleanup() -> maintenance.CleanupReport:
+    async def _cleanup() -> housekeeping.CleanupReport:
         state = AppState.build(settings)
         try:
             async with transaction(state.sessionmaker) as session:
-                return await maintenance.cleanup(session, settings, state.personalizer)
+                return await housekeeping.cleanup(session, settings, state.personalizer)
         finally:
             await state.close()
 
@@ -42,7 +43,7 @@ def stats(
     """Personalization requests, hit rate, p50/p95/p99 latency, top chapters."""
     settings = settings_from(ctx)
 
-    async def _stats() -> analytics.PersonalizationStats:
+    async def _stats() -> PersonalizationStats:
         state = AppState.build(settings)
         try:
             async with transaction(state.sessionmaker) as session:

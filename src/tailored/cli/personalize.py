@@ -12,13 +12,14 @@ from tailored.cli.common import console, fail, settings_from
 from tailored.content.glossary import GlossaryError, find_glossary, parse_glossary
 from tailored.content.ids import InvalidChapterId, validate_chapter_id
 from tailored.content.loader import load_docs
+from tailored.derived.outcome import Outcome
 from tailored.llm.router import ProviderChain, build_chain
 from tailored.personalization.adapter import Audience, ChapterInput
 from tailored.personalization.adapters import build_adapter
-from tailored.personalization.engine import Outcome, adapt_and_verify, refine
 from tailored.personalization.keys import audience_key
 from tailored.personalization.library import library_from
 from tailored.personalization.llm_adapter import RefiningAdapter
+from tailored.personalization.stages import adapt_and_verify, refine
 from tailored.profiles.schemas import ProfileData
 
 

@@ -12,11 +12,11 @@ from tailored.cli.common import console, fail, run, settings_from
 from tailored.config import Settings
 from tailored.content.ids import InvalidChapterId, validate_chapter_id
 from tailored.content.loader import ParsedChapter, load_docs
+from tailored.kit.languages import InvalidLanguage, direction, parse_language
 from tailored.llm.router import build_chain
 from tailored.translation import human
 from tailored.translation.human_path import analyse_human
 from tailored.translation.keep import KeepTermsError, KeepTermsFile
-from tailored.translation.languages import InvalidLanguage, direction, parse_language
 from tailored.translation.machine_path import build_machines, describe_machines, translate_text
 
 translations_app = typer.Typer(
@@ -149,7 +149,7 @@ async def _machine(
     )
     result |= {
         "status": outcome.status.value,
-        "untranslated_sections": list(outcome.untranslated),
+        "untranslated_sections": list(outcome.unfinished),
     }
     return result
 

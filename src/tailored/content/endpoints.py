@@ -7,7 +7,7 @@ from fastapi.responses import PlainTextResponse
 
 from tailored.content import service
 from tailored.content.schemas import ChapterOut, ChapterSummary, IngestOut, LoadErrorOut
-from tailored.deps import AdminUser, CacheDep, SessionDep, SettingsDep
+from tailored.deps import AdminUser, CacheDep, SessionDep, SettingsDep, StateDep
 from tailored.errors import (
     AdminRequired,
     BadRequest,
@@ -17,8 +17,8 @@ from tailored.errors import (
     UnprocessableInput,
     error_responses,
 )
+from tailored.kit.db import transaction
 from tailored.models import Chapter
-from tailored.personalization.library import forget_library
 
 router = APIRouter(prefix="/api", tags=["content"])
 CHAPTER_ERRORS = error_responses(ChapterNotFound, InvalidChapterIdError)
@@ -33,6 +33,15 @@ async def chapter_only(chapter_id: str, session: SessionDep) -> Chapter:
 
 
 ChapterDep = Annotated[Chapter, Depends(chapter_only)]
+
+
+async def chapter_brief(chapter_id: str, state: StateDep) -> Chapter:
+    """The chapter, read in a short transaction of its own (routes that generate)."""
+    async with transaction(state.sessionmaker) as session:
+        return await service.get_chapter(session, chapter_id)
+
+
+ChapterBrief = Annotated[Chapter, Depends(chapter_brief)]
 
 
 @router.get("/chapters")
@@ -97,5 +106,5 @@ async def ingest(
     )
     if not report.ok:
         raise UnprocessableInput(out.model_dump())
-    await forget_library(cache)
+    await service.announce_change(cache)
     return out

@@ -13,6 +13,7 @@ from tailored.content.ids import InvalidChapterId, validate_chapter_id
 from tailored.content.loader import LoadError, ParsedChapter, load_docs
 from tailored.content.repository import ChapterRepository
 from tailored.errors import ChapterNotFound, InvalidChapterIdError
+from tailored.kit.cache import Cache
 from tailored.models import Chapter, Section
 
 
@@ -90,6 +91,16 @@ def parse_chapter_id(raw: str) -> str:
         return validate_chapter_id(raw)
     except InvalidChapterId as exc:
         raise InvalidChapterIdError(f"invalid chapter id: {exc}") from None
+
+
+# Cache entries built from the library (chapter titles, glossary) carry this tag; an ingest
+# drops them all, so no reader of content needs to be named here.
+CONTENT_TAG = "content"
+
+
+async def announce_change(cache: Cache) -> None:
+    """Call after an ingest so the next request sees the new glossary and titles."""
+    await cache.invalidate_tags(CONTENT_TAG)
 
 
 async def get_chapter(

@@ -351,18 +351,27 @@ async def rewrite_document(
     mode: Mode,
     deadline: float | None = None,
     keep_terms: Mapping[str, str] | None = None,
+    kept: Mapping[int, str] | None = None,
 ) -> AsyncGenerator[SectionResult, None]:
     """Every section of `text`, rewritten where possible, in document order.
 
+    `kept` holds rewrites an earlier attempt got right, by section index: they come back as
+    they are (status `success`) without a model call.
     `deadline` is a `time.monotonic()` instant; sections not ready by then come back as they
     were, with status `timeout`. Closing the iterator early cancels the work still running.
     """
     sections = split_sections(text, mode=mode, keep_terms=keep_terms)
+    kept = kept or {}
     tasks: dict[int, asyncio.Task[SectionResult]] = {
-        s.index: asyncio.create_task(_rewrite_section(s, model)) for s in sections if s.rewritable
+        s.index: asyncio.create_task(_rewrite_section(s, model))
+        for s in sections
+        if s.rewritable and s.index not in kept
     }
     try:
         for section in sections:
+            if section.index in kept:
+                yield SectionResult(section.index, section.anchor, kept[section.index], "success")
+                continue
             task = tasks.get(section.index)
             if task is None:
                 yield SectionResult(section.index, section.anchor, section.text, "unchanged")

@@ -26,6 +26,10 @@ class PersonalizedResult(Base):
     audience: Mapped[dict[str, Any]] = mapped_column(JSON)
     content: Mapped[str] = mapped_column(Text)
     applied: Mapped[list[dict[str, str]]] = mapped_column(JSON)
+    # success, or rejected: some sections were left as they were (named in `unfinished`); such
+    # a partial result lives only until a retry (see derived/store.py).
+    status: Mapped[str] = mapped_column(String(16), default="success", server_default="success")
+    unfinished: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     size_bytes: Mapped[int] = mapped_column(Integer)
     hits: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

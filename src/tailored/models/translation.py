@@ -33,7 +33,8 @@ class MachineTranslation(Base):
     status: Mapped[str] = mapped_column(String(16))
     content: Mapped[str] = mapped_column(Text)
     # Anchors of the sections left untranslated ("(preamble)" for text before the first heading).
-    untranslated: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # (Named `unfinished` in code, as on every derived result; the column keeps its name.)
+    unfinished: Mapped[list[str]] = mapped_column("untranslated", JSON, default=list)
     size_bytes: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

@@ -12,18 +12,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from tailored.derived.outcome import Transformation
 from tailored.profiles.schemas import ProfileData
 
 # Canonical audience values are JSON scalars or sorted lists of strings.
 Audience = Mapping[str, Any]
 
-
-@dataclass(frozen=True)
-class Transformation:
-    """One applied transformation, e.g. ("glossary", "defined 5 terms on first use")."""
-
-    name: str
-    detail: str
+__all__ = ["Adaptation", "Adapter", "Audience", "ChapterInput", "Library", "Transformation"]
 
 
 @dataclass(frozen=True)

@@ -5,12 +5,26 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import StreamingResponse
 
-from tailored.content.endpoints import CHAPTER_ERRORS, ChapterDep
-from tailored.deps import AdminUser, CurrentUser, PersonalizerDep, SessionDep, StateDep
-from tailored.errors import AdminRequired, AppError, NotAuthenticated, error_responses
+from tailored.content.endpoints import CHAPTER_ERRORS, ChapterBrief, ChapterDep
+from tailored.deps import (
+    AdminUserBrief,
+    CurrentUser,
+    CurrentUserBrief,
+    PersonalizerDep,
+    SessionDep,
+    StateDep,
+)
+from tailored.errors import (
+    AdminRequired,
+    AppError,
+    NotAuthenticated,
+    ProfileIncomplete,
+    error_responses,
+)
+from tailored.kit.db import transaction
 from tailored.personalization import service
 from tailored.personalization.engine import Personalized
 from tailored.personalization.schemas import (
@@ -22,12 +36,22 @@ from tailored.personalization.schemas import (
     TransformationOut,
     VerificationOut,
 )
-from tailored.personalization.service import ProfileIncomplete
+from tailored.personalization.streaming import stream
+from tailored.profiles.schemas import ProfileData
 from tailored.web.render import render_html
 
 log = logging.getLogger("tailored.personalization")
 router = APIRouter(prefix="/api", tags=["personalization"])
 LEARNER_ERRORS = {**CHAPTER_ERRORS, **error_responses(NotAuthenticated, ProfileIncomplete)}
+
+
+async def learner_profile_brief(user: CurrentUserBrief, state: StateDep) -> ProfileData:
+    """My completed profile (else 403), read in a short transaction of its own."""
+    async with transaction(state.sessionmaker) as session:
+        return await service.learner_profile(session, state.cache, user)
+
+
+LearnerProfile = Annotated[ProfileData, Depends(learner_profile_brief)]
 
 
 def _out(result: Personalized) -> PersonalizedOut:
@@ -51,18 +75,14 @@ def _out(result: Personalized) -> PersonalizedOut:
     responses=LEARNER_ERRORS,
 )
 async def personalize(
-    chapter: ChapterDep,
-    user: CurrentUser,
-    session: SessionDep,
+    chapter: ChapterBrief,
+    user: CurrentUserBrief,
+    profile: LearnerProfile,
     personalizer: PersonalizerDep,
     html: Annotated[bool, Query(description="Also return sanitized HTML (the reader).")] = False,
 ) -> Response:
     """The chapter adapted to my profile, with the transformations applied."""
-    profile = await service.learner_profile(session, personalizer.cache, user)
-    # The engine reads and writes in short transactions of its own; ending ours means this
-    # request holds no pooled connection while a chapter is generated (seconds, with an LLM).
-    await session.commit()
-    result = await personalizer.personalize(session, chapter, profile, user_id=user.id)
+    result = await personalizer.personalize(chapter, profile, user_id=user.id)
     out = _out(result)
     if html:
         out.html = render_html(result.content)
@@ -90,31 +110,23 @@ def _sse(event: str, data: object) -> str:
     },
 )
 async def personalize_stream(
-    chapter: ChapterDep,
-    user: CurrentUser,
-    session: SessionDep,
+    chapter: ChapterBrief,
+    user: CurrentUserBrief,
+    profile: LearnerProfile,
     personalizer: PersonalizerDep,
-    state: StateDep,
 ) -> StreamingResponse:
     """The chapter adapted to me, streamed as Server-Sent Events, section by section."""
-    profile = await service.learner_profile(session, personalizer.cache, user)
     user_id = user.id
 
     async def events() -> AsyncIterator[str]:
-        # The request's session is committed before a streamed body runs; the engine works in
-        # short transactions of its own (this session is only its fallback).
-        async with state.sessionmaker() as stream_session:
-            try:
-                async for name, data in personalizer.stream(
-                    stream_session, chapter, profile, user_id=user_id
-                ):
-                    yield _sse(name, data)
-                await stream_session.commit()
-            except AppError as exc:
-                yield _sse("error", {"error": type(exc).__name__, "detail": exc.detail})
-            except Exception:
-                log.exception("personalization stream failed for %s", chapter.id)
-                yield _sse("error", {"error": "InternalError", "detail": "stream failed"})
+        try:
+            async for name, data in stream(personalizer, chapter, profile, user_id=user_id):
+                yield _sse(name, data)
+        except AppError as exc:
+            yield _sse("error", {"error": type(exc).__name__, "detail": exc.detail})
+        except Exception:
+            log.exception("personalization stream failed for %s", chapter.id)
+            yield _sse("error", {"error": "InternalError", "detail": "stream failed"})
 
     return StreamingResponse(
         events(),
@@ -159,12 +171,10 @@ async def my_history(
 )
 async def personalize_for_profile(
     body: PersonalizeForProfileIn,
-    chapter: ChapterDep,
-    _admin: AdminUser,
-    session: SessionDep,
+    chapter: ChapterBrief,
+    _admin: AdminUserBrief,
     personalizer: PersonalizerDep,
 ) -> PersonalizedOut:
     """The chapter adapted to the profile in the body (admin; for sites with their own users)."""
-    await session.commit()  # as in `personalize`: hold no connection while generating
-    result = await personalizer.personalize(session, chapter, body.profile, user_id=None)
+    result = await personalizer.personalize(chapter, body.profile, user_id=None)
     return _out(result)

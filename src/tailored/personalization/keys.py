@@ -2,37 +2,26 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Mapping
 from typing import Any
 
+from tailored.kit.hashing import digest
 from tailored.personalization.adapter import Adapter, Audience, ChapterInput, Library
 from tailored.profiles.schemas import ProfileData
-
-
-def canonical_json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def _sha256(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def audience_key(
     adapter: Adapter, chapter: ChapterInput, library: Library, audience: Audience
 ) -> str:
     """Hash of exactly what the output depends on: adapter, chapter source, context, audience."""
-    return _sha256(
-        canonical_json(
-            {
-                "adapter": adapter.name,
-                "version": adapter.version,
-                "source": chapter.source_hash,
-                "context": library.context_hash,
-                "audience": dict(audience),
-            }
-        )
+    return digest(
+        {
+            "adapter": adapter.name,
+            "version": adapter.version,
+            "source": chapter.source_hash,
+            "context": library.context_hash,
+            "audience": dict(audience),
+        }
     )
 
 
@@ -43,4 +32,4 @@ def read_fields(adapter: Adapter, profile: ProfileData) -> dict[str, Any]:
 
 
 def profile_hash(fields: Mapping[str, Any]) -> str:
-    return _sha256(canonical_json(dict(fields)))
+    return digest(dict(fields))

@@ -15,11 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tailored.content.glossary import ParsedTerm
 from tailored.content.loader import ParsedChapter
+from tailored.content.service import CONTENT_TAG
 from tailored.kit.cache import Cache
+from tailored.kit.hashing import canonical_json
 from tailored.models import Chapter
 from tailored.models import GlossaryTerm as GlossaryRow
 from tailored.personalization.adapter import ChapterRef, GlossaryTerm, Library
-from tailored.personalization.keys import canonical_json, profile_hash
+from tailored.personalization.keys import profile_hash
 
 CACHE_KEY = "library:v2"
 CACHE_TTL = 60.0
@@ -43,13 +45,8 @@ async def load_library(
         return _last[1]
     async with open_session() as session:
         library = await build_library(session)
-    await cache.set(CACHE_KEY, _encode(library), ttl=CACHE_TTL)
+    await cache.set(CACHE_KEY, _encode(library), ttl=CACHE_TTL, tags=(CONTENT_TAG,))
     return library
-
-
-async def forget_library(cache: Cache) -> None:
-    """Call after an ingest so the next request sees the new glossary and titles."""
-    await cache.delete(CACHE_KEY)
 
 
 async def build_library(session: AsyncSession) -> Library:

@@ -62,9 +62,15 @@ class RefiningAdapter(Adapter, Protocol):
     budget_seconds: float
 
     def refine(
-        self, document: Document, audience: Audience, *, deadline: float | None
+        self,
+        document: Document,
+        audience: Audience,
+        *,
+        deadline: float | None,
+        kept: Mapping[int, str] | None = None,
     ) -> AsyncGenerator[SectionResult, None]:
-        """The sections of `document` rewritten for the audience, in document order."""
+        """The sections of `document` rewritten for the audience, in document order (`kept`:
+        sections an earlier attempt rewrote, by index, not sent again)."""
         ...
 
 
@@ -95,11 +101,16 @@ class LLMAdapter:
         return self.base.adapt(chapter, _base_audience(audience), library)
 
     def refine(
-        self, document: Document, audience: Audience, *, deadline: float | None
+        self,
+        document: Document,
+        audience: Audience,
+        *,
+        deadline: float | None,
+        kept: Mapping[int, str] | None = None,
     ) -> AsyncGenerator[SectionResult, None]:
         profile = json.dumps(audience.get(_LLM, {}), sort_keys=True, indent=1)
         model = LLMTextModel(self.provider, self.prompts, {"profile": profile}, self.label)
-        return rewrite_document(document, model, mode="personalize", deadline=deadline)
+        return rewrite_document(document, model, mode="personalize", deadline=deadline, kept=kept)
 
 
 def _base_audience(audience: Audience) -> Mapping[str, Any]:

@@ -1,30 +1,44 @@
-"""Personalization for the API and CLI: who may personalize what, and the reader's toggle."""
+"""Personalization for the API, the CLI and other domains: who may personalize what, the
+reader's toggle, history. Other domains use personalization through this module only."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tailored.accounts.service import user_tag
-from tailored.errors import Forbidden
+from tailored.derived.repository import DerivedRepository
+from tailored.errors import ProfileIncomplete
 from tailored.kit.cache import Cache
-from tailored.models import Chapter, PersonalizationHistory, User
+from tailored.models import Chapter, PersonalizationHistory, PersonalizedResult, User
 from tailored.personalization.engine import Personalized, Personalizer
-from tailored.personalization.repository import HistoryRepository, SessionRepository
+from tailored.personalization.repository import (
+    HistoryRepository,
+    SessionRepository,
+    export_for_user,
+)
 from tailored.profiles import service as profiles
 from tailored.profiles.schemas import ProfileData
 
-
-class ProfileIncomplete(Forbidden):
-    @classmethod
-    def default_detail(cls) -> str:
-        return (
-            "complete your profile first: set software_level and hardware_level "
-            "with PATCH /api/me/profile"
-        )
-
+__all__ = [
+    "Personalized",
+    "Personalizer",
+    "adapt_text",
+    "cleanup_results",
+    "clear_results",
+    "common_profiles",
+    "stored_totals",
+    "export_for_user",
+    "get_mode",
+    "history",
+    "learner_profile",
+    "personalize",
+    "profile_data",
+    "set_mode",
+]
 
 # The profile as adapters read it, cached briefly per user; PATCH /api/me/profile and account
 # changes drop it (see profiles.endpoints and accounts.service.forget_user).
@@ -56,11 +70,22 @@ async def learner_profile(session: AsyncSession, cache: Cache, user: User) -> Pr
     return profile
 
 
-async def personalize_for_user(
-    session: AsyncSession, personalizer: Personalizer, chapter: Chapter, user: User
+async def personalize(
+    personalizer: Personalizer,
+    chapter: Chapter,
+    profile: ProfileData,
+    *,
+    user_id: uuid.UUID | None,
 ) -> Personalized:
-    profile = await learner_profile(session, personalizer.cache, user)
-    return await personalizer.personalize(session, chapter, profile, user_id=user.id)
+    """`chapter` for `profile` (see Personalizer.personalize)."""
+    return await personalizer.personalize(chapter, profile, user_id=user_id)
+
+
+async def adapt_text(
+    personalizer: Personalizer, chapter: Chapter, text: str, profile: ProfileData
+) -> tuple[Personalized, bool]:
+    """The offline stage over another text of `chapter`, e.g. a human translation."""
+    return await personalizer.adapt_text(chapter, text, profile)
 
 
 async def history(
@@ -78,3 +103,39 @@ async def set_mode(
     session: AsyncSession, user_id: uuid.UUID, chapter_id: str, active: bool
 ) -> None:
     await SessionRepository(session).set(user_id, chapter_id, active)
+
+
+# -- housekeeping (called by tailored.housekeeping; each domain cleans up its own) -------------
+
+
+async def cleanup_results(
+    session: AsyncSession, personalizer: Personalizer, *, max_entries: int
+) -> tuple[int, int, int]:
+    """Drop expired and stale stored results and the least recently used beyond the cap.
+
+    Returns (expired, stale, evicted)."""
+    results = DerivedRepository(session, PersonalizedResult)
+    expired = await results.delete_expired(datetime.now(UTC))
+    stale = await results.delete_stale()
+    evicted = await results.evict_beyond(max_entries)
+    # Expired and stale keys are never asked for again (the key moved); evicted ones might be.
+    await personalizer.forget(evicted)
+    return expired, stale, len(evicted)
+
+
+async def clear_results(session: AsyncSession, personalizer: Personalizer) -> int:
+    """Remove every stored result (they regenerate on demand)."""
+    removed = await DerivedRepository(session, PersonalizedResult).delete_all()
+    await personalizer.forget_all()
+    return removed
+
+
+async def stored_totals(session: AsyncSession) -> tuple[int, int]:
+    """(stored results, their bytes)."""
+    return await DerivedRepository(session, PersonalizedResult).totals()
+
+
+async def common_profiles(session: AsyncSession, limit: int) -> list[ProfileData]:
+    """The profiles (as adapters read them) of the `limit` most common audiences in history."""
+    rows = await HistoryRepository(session).top_profiles(limit)
+    return [ProfileData.model_validate(fields) for fields in rows]

@@ -7,19 +7,23 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import AfterValidator
 
 from tailored.accounts import service as accounts
-from tailored.content.endpoints import CHAPTER_ERRORS, ChapterDep
-from tailored.deps import CacheDep, PersonalizerDep, SessionDep, SettingsDep, StateDep
+from tailored.content.endpoints import CHAPTER_ERRORS, ChapterBrief, ChapterDep
+from tailored.deps import PersonalizerDep, StateDep
 from tailored.errors import (
     ChapterNotFound,
     InvalidChapterIdError,
     NotAuthenticated,
+    NoTranslationAvailable,
+    ProfileIncomplete,
+    TranslationSetupError,
     error_responses,
 )
-from tailored.personalization.service import ProfileIncomplete, learner_profile
+from tailored.kit.db import transaction
+from tailored.kit.languages import validate_language
+from tailored.personalization.service import learner_profile
 from tailored.translation import service
 from tailored.translation.engine import Translator
-from tailored.translation.languages import validate_language
-from tailored.translation.results import NoTranslationAvailable, Translated, TranslationSetupError
+from tailored.translation.results import Translated
 from tailored.translation.schemas import (
     TransformationOut,
     TranslationOut,
@@ -85,11 +89,9 @@ def _out(result: Translated) -> TranslationOut:
     responses=TRANSLATE_ERRORS,
 )
 async def translate(
-    chapter: ChapterDep,
+    chapter: ChapterBrief,
     lang: Language,
-    session: SessionDep,
-    settings: SettingsDep,
-    cache: CacheDep,
+    state: StateDep,
     translator: TranslatorDep,
     personalizer: PersonalizerDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_optional_bearer)],
@@ -102,19 +104,20 @@ async def translate(
     html: Annotated[bool, Query(description="Also return sanitized HTML (the reader).")] = False,
 ) -> TranslationOut:
     """The chapter in another language: human translation, else machine, with its metadata."""
+    # No request session here (see deps: the transaction rule): reads are short transactions
+    # of their own, so nothing holds a pooled connection while a chapter is translated.
     if not personalized:
-        # The engines read and write in short transactions of their own; ending ours means
-        # this request holds no pooled connection while a chapter is translated.
-        await session.commit()
-        result = await translator.translate(session, chapter, lang)
+        result = await translator.translate(chapter, lang)
     else:
         if credentials is None:
             raise NotAuthenticated()
-        user = await accounts.user_for_token(session, settings, cache, credentials.credentials)
-        profile = await learner_profile(session, cache, user)
-        await session.commit()  # as above
+        async with transaction(state.sessionmaker) as session:
+            user = await accounts.user_for_token(
+                session, state.settings, state.cache, credentials.credentials
+            )
+            profile = await learner_profile(session, state.cache, user)
         result = await service.translate_for_learner(
-            session, personalizer, translator, chapter, user.id, profile, lang
+            personalizer, translator, chapter, user.id, profile, lang
         )
     out = _out(result)
     if html:

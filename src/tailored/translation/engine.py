@@ -15,10 +15,11 @@ For (chapter, language), in order:
    whole result is verified again. Results are stored by (chapter, languages, hash of the text
    translated, translator label and version, kept terms) in the database, with a hot copy in
    the cache, shared by every reader; identical concurrent requests translate once.
-   (machine_path, store)
+   (machine_path, on the derived-results pipeline)
 4. Otherwise `NoTranslationAvailable` (404), saying what was looked for and what is configured.
 
-Every request is logged as a `RequestLog` of kind "translate" (see logs).
+Every request is logged as a `RequestLog` of kind "translate" (see logs). Like every engine, it
+never uses a request's session: its reads and writes are short transactions of its own.
 """
 
 from __future__ import annotations
@@ -27,28 +28,24 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from tailored.analytics.recorder import Recorder
 from tailored.config import Settings
+from tailored.config.translation import TranslationConfig
+from tailored.derived.recorder import Recorder
+from tailored.errors import NoTranslationAvailable
 from tailored.kit.cache import Cache
-from tailored.kit.db import own_or_caller
+from tailored.kit.languages import direction, language_name
 from tailored.llm.router import ProviderChain
 from tailored.models import Chapter
-from tailored.personalization.adapter import Adapter
-from tailored.personalization.library import load_library
-from tailored.profiles.schemas import ProfileData
 from tailored.translation import human, logs
-from tailored.translation.config import TranslationConfig
 from tailored.translation.human_path import (
     find_human,
     human_languages,
     human_report,
-    personalize_human,
     serve_human,
 )
-from tailored.translation.languages import direction, language_name
 from tailored.translation.machine import MachineTranslators
 from tailored.translation.machine_path import MachinePath, build_machines, describe_machines
-from tailored.translation.results import HumanReport, NoTranslationAvailable, Translated
+from tailored.translation.results import HumanReport, Translated
 
 
 class Translator:
@@ -60,15 +57,10 @@ class Translator:
         machines: MachineTranslators,
         cache: Cache,
         recorder: Recorder,
+        sessionmaker: async_sessionmaker[AsyncSession],
         notes: list[str] | None = None,
-        sessionmaker: async_sessionmaker[AsyncSession] | None = None,
     ) -> None:
         self.config = config
-        # As in the Personalizer: with a sessionmaker, every read and write is a short
-        # transaction of its own, so no request holds a pooled connection while a chapter is
-        # translated or while it waits on another request's translation. None: the caller's
-        # session.
-        self.sessionmaker = sessionmaker
         self.content_dir = content_dir
         self.machines = machines
         self.cache = cache
@@ -90,7 +82,7 @@ class Translator:
         cache: Cache,
         recorder: Recorder,
         llm: ProviderChain | None,
-        sessionmaker: async_sessionmaker[AsyncSession] | None = None,
+        sessionmaker: async_sessionmaker[AsyncSession],
     ) -> Translator:
         machines, notes = build_machines(settings.translation, llm, settings.llm_prompts_dir)
         return cls(
@@ -114,24 +106,19 @@ class Translator:
 
     # -- the request ------------------------------------------------------------------------
 
-    async def translate(
-        self,
-        session: AsyncSession,
-        chapter: Chapter,
-        lang: str,
-    ) -> Translated:
+    async def translate(self, chapter: Chapter, lang: str) -> Translated:
         """`chapter` in `lang`: original, human, machine, or NoTranslationAvailable. Logged
         without a user: this is the public translation, the same for everyone."""
-        work = self._translate(session, chapter, lang)
+        work = self._translate(chapter, lang)
         return await logs.logged(self.recorder, None, chapter.id, lang, work)
 
-    async def _translate(self, session: AsyncSession, chapter: Chapter, lang: str) -> Translated:
+    async def _translate(self, chapter: Chapter, lang: str) -> Translated:
         if lang == self.source_language:
             return self.original(chapter, chapter.source)
         found = self.find_human(chapter, lang)
         if found is not None:
             return await self.serve_human(chapter, lang, found)
-        machine = await self.machine(session, chapter, lang, text=chapter.source)
+        machine = await self.machine(chapter, lang, text=chapter.source)
         if machine is None:
             raise await self.unavailable(chapter, lang)
         return machine
@@ -174,20 +161,6 @@ class Translator:
         """Languages with a human translation of `chapter`, from the docs folder's i18n/."""
         return human_languages(self.content_dir, chapter)
 
-    async def rules_over_human(
-        self,
-        session: AsyncSession,
-        adapter: Adapter,
-        chapter: Chapter,
-        lang: str,
-        found: human.HumanTranslation,
-        profile: ProfileData,
-    ) -> Translated:
-        """The configured adapter's offline stage run over a human translation."""
-        base = await self.serve_human(chapter, lang, found)
-        library = await load_library(lambda: own_or_caller(self.sessionmaker, session), self.cache)
-        return await personalize_human(self.cache, base, adapter, chapter, found, library, profile)
-
     # -- machine (see machine_path) ---------------------------------------------------------
 
     async def can_machine(self, lang: str) -> bool:
@@ -195,7 +168,6 @@ class Translator:
 
     async def machine(
         self,
-        session: AsyncSession,
         chapter: Chapter,
         lang: str,
         *,
@@ -204,11 +176,11 @@ class Translator:
     ) -> Translated | None:
         """`text` (the chapter, or a learner's version of it) machine-translated, or None."""
         return await self.machine_path.translate(
-            session, chapter, lang, text=text, personalized=personalized
+            chapter, lang, text=text, personalized=personalized
         )
 
     async def forget_all(self) -> None:
-        await self.machine_path.store.forget_all()
+        await self.machine_path.pipeline.store.forget_all()
 
     # -- nothing available ------------------------------------------------------------------
 

@@ -105,14 +105,10 @@ def _read_entry(root: Path, lang: str, chapter_path: str) -> ManifestEntry | Non
     sections = item.get("sections")
     if not isinstance(sections, dict):
         sections = {}
-    return ManifestEntry(
-        item["source_hash"], {str(k): str(v) for k, v in sections.items()}
-    )
+    return ManifestEntry(item["source_hash"], {str(k): str(v) for k, v in sections.items()})
 
 
-def record(
-    root: Path, lang: str, chapters: Iterable[tuple[str, str, str]]
-) -> Path:
+def record(root: Path, lang: str, chapters: Iterable[tuple[str, str, str]]) -> Path:
     """Write manifest entries for ``(chapter_path, source, source_hash)`` as translated now."""
     path = resolve_inside(root, manifest_path(lang))
     try:

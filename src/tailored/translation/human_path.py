@@ -1,27 +1,22 @@
 """The human-translation path: a translation from the docs folder, dated and checked.
 
 The file is read on every request; its staleness and structure report is cached by the file's
-digest and the English source hash (see engine). A learner with no machine translator for the
-language gets the adapter's offline stage run over the human translation instead.
+digest and the English source hash (see engine).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-from dataclasses import replace
 from pathlib import Path
 
+from tailored.derived.store import HOT_TTL, PREFIXES
 from tailored.kit.cache import Cache
+from tailored.kit.languages import direction, is_language
 from tailored.markdown import verify_structure
 from tailored.models import Chapter
-from tailored.personalization.adapter import Adapter, ChapterInput, Library, Transformation
-from tailored.personalization.engine import adapt_and_verify
-from tailored.personalization.keys import audience_key
-from tailored.profiles.schemas import ProfileData
 from tailored.translation import human
-from tailored.translation.languages import direction, is_language
-from tailored.translation.results import HOT_TTL, HumanReport, Translated, sha256
+from tailored.translation.results import HumanReport, Translated
 
 # Front matter a translator is expected to translate; every other key must stay as it was.
 TRANSLATABLE_FRONT_MATTER = frozenset(
@@ -70,7 +65,7 @@ async def human_report(
     cache: Cache, chapter: Chapter, found: human.HumanTranslation
 ) -> tuple[HumanReport, bool]:
     """The staleness and structure report, and whether it came from the cache."""
-    key = f"tr:human:{found.digest}:{chapter.source_hash}"
+    key = f"{PREFIXES['human-report']}:{found.digest}:{chapter.source_hash}"
     raw = await cache.get(key)
     if raw is not None:
         data = json.loads(raw)
@@ -109,62 +104,5 @@ async def serve_human(
         verified=not report.issues,
         issues=report.issues,
         path="human",
-        warning=warning,
-    )
-
-
-async def personalize_human(
-    cache: Cache,
-    base: Translated,
-    adapter: Adapter,
-    chapter: Chapter,
-    found: human.HumanTranslation,
-    library: Library,
-    profile: ProfileData,
-) -> Translated:
-    """`base`, the served human translation `found`, through the adapter's offline stage."""
-    source = ChapterInput(
-        id=chapter.id,
-        title=chapter.title,
-        source=found.text,
-        source_hash=sha256(found.text),
-        # The English front matter: adapters read structural keys (advanced_sections,
-        # prerequisites) that a translation keeps, and the ingested copy is parsed already.
-        front_matter=chapter.front_matter,
-    )
-    audience = adapter.audience(profile, source, library)
-    key = "tr:rules:" + audience_key(adapter, source, library, audience)
-    raw = await cache.get(key)
-    issues: tuple[str, ...] = ()
-    if raw is not None:
-        data = json.loads(raw)
-        content = data["content"]
-        applied = tuple(Transformation(n, d) for n, d in data["applied"])
-        verified, cached = True, True
-    else:
-        outcome = await asyncio.to_thread(adapt_and_verify, adapter, source, audience, library)
-        content, applied = outcome.content, outcome.applied
-        verified, issues, cached = outcome.verified, outcome.issues, False
-        if outcome.verified:
-            body = {"content": content, "applied": [[t.name, t.detail] for t in applied]}
-            await cache.set(
-                key,
-                json.dumps(body).encode(),
-                ttl=HOT_TTL,
-                tags=(f"chapter:{chapter.id}", "personalized"),
-            )
-    warning = base.warning
-    if not verified:
-        warning = "this translation could not be personalized safely; showing it unchanged"
-    return replace(
-        base,
-        content=content,
-        translator=f"human+{adapter.name}@{adapter.version}",
-        cached=cached,
-        verified=base.verified and verified,
-        issues=base.issues + tuple(issues),
-        personalized=True,
-        applied=applied,
-        path="human+rules",
         warning=warning,
     )

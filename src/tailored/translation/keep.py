@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tailored.kit.languages import is_language
 from tailored.kit.yamltext import load_yaml
-from tailored.translation.languages import is_language
 
 KEEP_FILE = "i18n/glossary-keep.yml"
 MAX_TERMS = 2000

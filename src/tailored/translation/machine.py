@@ -27,11 +27,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from tailored.kit.languages import alpha3, is_language, language_name
 from tailored.llm.base import ProviderTimeout, ProviderUnavailable
 from tailored.llm.prompts import llm_text_model
 from tailored.llm.rewrite import Generated, TextModel
 from tailored.llm.router import ProviderChain
-from tailored.translation.languages import alpha3, is_language, language_name
 
 log = logging.getLogger("tailored.translation")
 

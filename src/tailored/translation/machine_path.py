@@ -9,34 +9,29 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from tailored.config.translation import TranslationConfig
+from tailored.derived.outcome import Outcome
+from tailored.derived.pipeline import Pipeline
+from tailored.derived.rewrite import rewrite_and_verify
+from tailored.derived.singleflight import lock_ttl_for
+from tailored.derived.store import Lifetimes, ResultStore
+from tailored.errors import TranslationSetupError
 from tailored.kit.cache import Cache
-from tailored.llm.rewrite import (
-    SectionResult,
-    TextModel,
-    assemble,
-    overall_status,
-    rewrite_document,
-    tokens,
-)
+from tailored.kit.hashing import digest, sha256_text
+from tailored.kit.languages import direction
+from tailored.llm.rewrite import TextModel, rewrite_document
 from tailored.llm.router import ProviderChain
-from tailored.markdown import verify_structure
-from tailored.models import Chapter, RequestStatus
-from tailored.personalization.keys import canonical_json
-from tailored.personalization.singleflight import SingleFlight
-from tailored.translation import human
-from tailored.translation.config import TranslationConfig
-from tailored.translation.keep import KeepTermsError, KeepTermsFile, digest
-from tailored.translation.languages import direction
+from tailored.markdown import parse_document
+from tailored.models import Chapter, MachineTranslation, RequestStatus
+from tailored.translation.keep import KeepTermsError, KeepTermsFile
+from tailored.translation.keep import digest as keep_digest
 from tailored.translation.machine import (
     ApertiumTranslator,
     LLMTranslator,
     MachineTranslator,
     MachineTranslators,
 )
-from tailored.translation.results import MachineOutcome, Translated, TranslationSetupError, sha256
-from tailored.translation.store import MachineStore
-
-PREAMBLE = human.PREAMBLE
+from tailored.translation.results import Translated
 
 
 def build_machines(
@@ -75,39 +70,24 @@ async def translate_text(
     *,
     keep_terms: dict[str, str],
     budget_seconds: float,
-) -> MachineOutcome:
+) -> Outcome:
     """Machine-translate a whole document through the section rewriter, then verify it."""
     deadline = time.monotonic() + budget_seconds
-    results: list[SectionResult] = [
-        r
-        async for r in rewrite_document(
-            text, model, mode="translate", deadline=deadline, keep_terms=keep_terms
-        )
-    ]
-    status, complete = overall_status(results)
-    used = tokens(results)
-    spent = used if any(used) else None  # engines without tokens (Apertium) report none
-    content = assemble(results)
-    untranslated = tuple(
-        r.anchor or PREAMBLE for r in results if r.status in ("rejected", "timeout", "failure")
+    document = parse_document(text)
+    sections = rewrite_document(
+        document, model, mode="translate", deadline=deadline, keep_terms=keep_terms
     )
-    errors = "; ".join(f"{r.anchor or PREAMBLE}: {r.error}" for r in results if r.error)
-    check = verify_structure(text, content)
-    if not check.ok:
-        # Each section passed alone, so this is rare (an anchor duplicated across sections):
-        # the original stands, and nothing is stored.
-        issues = tuple(f"{i.code}: {i.message}" for i in check.issues)
-        return MachineOutcome(
-            text,
-            RequestStatus.rejected,
-            tuple(r.anchor or PREAMBLE for r in results),
-            issues,
-            "; ".join(issues)[:2000],
-            complete=False,
-            tokens=spent,
-        )
-    return MachineOutcome(
-        content, RequestStatus(status), untranslated, (), errors[:2000] or None, complete, spent
+    done = await rewrite_and_verify(document, sections)
+    return Outcome(
+        done.content,
+        status=done.status,
+        issues=done.issues,
+        error=done.error,
+        # A translation that failed verification as a whole is the original: never stored.
+        complete=done.complete and not done.issues,
+        unfinished=done.unfinished,
+        # Engines without tokens (Apertium) report none.
+        tokens=done.tokens if any(done.tokens) else None,
     )
 
 
@@ -119,28 +99,31 @@ class MachinePath:
         content_dir: Path | None,
         machines: MachineTranslators,
         cache: Cache,
-        sessionmaker: async_sessionmaker[AsyncSession] | None,
+        sessionmaker: async_sessionmaker[AsyncSession],
     ) -> None:
         self.config = config
         self.machines = machines
         self.keep = KeepTermsFile(content_dir)
-        self.store = MachineStore(
-            cache=cache, ttl=timedelta(seconds=config.ttl_seconds), sessionmaker=sessionmaker
+        life = timedelta(seconds=config.ttl_seconds)
+        store = ResultStore(
+            "translated",
+            MachineTranslation,
+            cache=cache,
+            sessionmaker=sessionmaker,
+            # A rejected section is the translator's deterministic answer to this input (no
+            # model to retry with another chance, as personalization has): kept as long.
+            lifetimes=Lifetimes(full=life, partial=life),
         )
-        self.flight: SingleFlight[MachineOutcome] = SingleFlight(
-            cache, lock_ttl=config.lock_ttl_seconds
+        self.pipeline = Pipeline(
+            store, lock_ttl=lock_ttl_for(config.budget_seconds, floor=config.lock_ttl_seconds)
         )
-        # Machine translations this process ran (tests and benchmarks count them).
-        self.generations = 0
+
+    @property
+    def generations(self) -> int:
+        return self.pipeline.produced
 
     async def translate(
-        self,
-        session: AsyncSession,
-        chapter: Chapter,
-        lang: str,
-        *,
-        text: str,
-        personalized: bool,
+        self, chapter: Chapter, lang: str, *, text: str, personalized: bool
     ) -> Translated | None:
         """`text` (the chapter, or a learner's version of it) machine-translated, or None."""
         source_language = self.config.source_language
@@ -152,67 +135,54 @@ class MachinePath:
         picked = await self.machines.pick(source_language, lang, keep_terms)
         if picked is None:
             return None
-        text_hash = sha256(text)
-        key = sha256(
-            canonical_json(
-                {
-                    "chapter": chapter.id,
-                    "from": source_language,
-                    "to": lang,
-                    "text": text_hash,
-                    "translator": picked.model.label,
-                    "keep": digest(keep_terms),
-                }
-            )
+        text_hash = sha256_text(text)
+        label = picked.model.label
+        key = digest(
+            {
+                "chapter": chapter.id,
+                "from": source_language,
+                "to": lang,
+                "text": text_hash,
+                "translator": label,
+                "keep": keep_digest(keep_terms),
+            }
         )
-        # The hot copy only; a miss goes through the flight, whose lookup also reads the
-        # database (as in the Personalizer: one database read per uncached request).
-        outcome = await self.store.hot(key)
-        cached = outcome is not None
-        if outcome is None:
 
-            async def produce() -> MachineOutcome:
-                self.generations += 1
-                result = await translate_text(
-                    text,
-                    picked.model,
-                    keep_terms=keep_terms,
-                    budget_seconds=self.config.budget_seconds,
-                )
-                if result.complete:
-                    await self.store.store(
-                        session,
-                        key,
-                        chapter,
-                        lang,
-                        text_hash,
-                        personalized,
-                        picked.model.label,
-                        result,
-                    )
-                return result
-
-            outcome, produced = await self.flight.run(
-                key, lambda: self.store.lookup(session, key), produce
+        async def produce(_previous: Outcome | None) -> Outcome:
+            return await translate_text(
+                text, picked.model, keep_terms=keep_terms, budget_seconds=self.config.budget_seconds
             )
-            cached = not produced
+
+        served = await self.pipeline.serve(
+            key,
+            chapter.id,
+            produce,
+            lambda _: {
+                "lang": lang,
+                "source_hash": chapter.source_hash,
+                "text_hash": text_hash,
+                "personalized": personalized,
+                "translator": label[:300],
+            },
+        )
+        outcome = served.outcome
         return Translated(
             chapter_id=chapter.id,
             lang=lang,
             content=outcome.content,
             source="machine",
-            translator=picked.model.label,
+            translator=label,
             direction=direction(lang),
             source_hash=chapter.source_hash,
             made_from=chapter.source_hash,
             stale=False,
             changed_sections=(),
-            cached=cached,
+            cached=served.cached,
             verified=not outcome.issues,
             issues=outcome.issues,
             status=outcome.status,
             error=outcome.error,
-            untranslated_sections=outcome.untranslated,
+            untranslated_sections=outcome.unfinished,
             personalized=personalized,
             path="personalized+machine" if personalized else "machine",
             key=key,
@@ -221,10 +191,10 @@ class MachinePath:
         )
 
 
-def _warning(outcome: MachineOutcome) -> str | None:
-    if not outcome.untranslated:
+def _warning(outcome: Outcome) -> str | None:
+    if not outcome.unfinished:
         return None
-    listed = ", ".join(outcome.untranslated)
+    listed = ", ".join(outcome.unfinished)
     if outcome.status is RequestStatus.timeout:
         return f"the time budget ran out; these sections are not translated yet: {listed}"
     if outcome.status is RequestStatus.failure:

@@ -4,21 +4,23 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import replace
+from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tailored.models import Chapter
-from tailored.personalization.engine import Personalizer
+from tailored.derived.repository import DerivedRepository
+from tailored.kit.languages import direction, language_name
+from tailored.models import Chapter, MachineTranslation
+from tailored.personalization import service as personalization
+from tailored.personalization.service import Personalizer
 from tailored.profiles.schemas import ProfileData
 from tailored.translation import logs
 from tailored.translation.engine import Translator
-from tailored.translation.languages import direction, language_name
 from tailored.translation.results import Translated
 from tailored.translation.schemas import HumanTranslationOut, TranslationsOut
 
 
 async def translate_for_learner(
-    session: AsyncSession,
     personalizer: Personalizer,
     translator: Translator,
     chapter: Chapter,
@@ -37,12 +39,11 @@ async def translate_for_learner(
         user_id,
         chapter.id,
         lang,
-        _for_learner(session, personalizer, translator, chapter, user_id, profile, lang),
+        _for_learner(personalizer, translator, chapter, user_id, profile, lang),
     )
 
 
 async def _for_learner(
-    session: AsyncSession,
     personalizer: Personalizer,
     translator: Translator,
     chapter: Chapter,
@@ -51,7 +52,7 @@ async def _for_learner(
     lang: str,
 ) -> Translated:
     if lang == translator.source_language:
-        mine = await personalizer.personalize(session, chapter, profile, user_id=user_id)
+        mine = await personalization.personalize(personalizer, chapter, profile, user_id=user_id)
         return replace(
             translator.original(chapter, mine.content),
             personalized=True,
@@ -63,14 +64,28 @@ async def _for_learner(
         )
     found = translator.find_human(chapter, lang)
     if found is not None:
-        return await translator.rules_over_human(
-            session, personalizer.adapter, chapter, lang, found, profile
+        # The offline stage over the human translation (no model rewrites a human's words).
+        base = await translator.serve_human(chapter, lang, found)
+        adapted, cached = await personalization.adapt_text(
+            personalizer, chapter, found.text, profile
+        )
+        return replace(
+            base,
+            content=adapted.content,
+            translator=f"human+{adapted.adapter}",
+            cached=cached,
+            verified=base.verified and adapted.verified,
+            issues=base.issues + adapted.issues,
+            personalized=True,
+            applied=adapted.applied,
+            path="human+rules",
+            warning="this translation could not be personalized safely; showing it unchanged"
+            if not adapted.verified
+            else base.warning,
         )
     if await translator.can_machine(lang):
-        mine = await personalizer.personalize(session, chapter, profile, user_id=user_id)
-        translated = await translator.machine(
-            session, chapter, lang, text=mine.content, personalized=True
-        )
+        mine = await personalization.personalize(personalizer, chapter, profile, user_id=user_id)
+        translated = await translator.machine(chapter, lang, text=mine.content, personalized=True)
         if translated is not None:
             return replace(translated, applied=mine.applied)
     raise await translator.unavailable(chapter, lang)
@@ -101,3 +116,20 @@ async def list_translations(translator: Translator, chapter: Chapter) -> Transla
         human=humans,
         machine=await translator.machines.languages(translator.source_language),
     )
+
+
+# -- housekeeping (called by tailored.housekeeping) ---------------------------------------------
+
+
+async def cleanup(session: AsyncSession) -> tuple[int, int]:
+    """Drop expired and stale machine translations: (expired, stale). Their keys are never
+    asked for again, so no hot copy needs dropping."""
+    rows = DerivedRepository(session, MachineTranslation)
+    return await rows.delete_expired(datetime.now(UTC)), await rows.delete_stale()
+
+
+async def clear(session: AsyncSession, translator: Translator) -> int:
+    """Every stored machine translation (they regenerate on demand; human files stay)."""
+    removed = await DerivedRepository(session, MachineTranslation).delete_all()
+    await translator.forget_all()
+    return removed

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from tailored.derived.outcome import Transformation
 from tailored.markdown import Block, Document, Splice
-from tailored.personalization.adapter import Transformation
 
 
 @dataclass(frozen=True, slots=True)

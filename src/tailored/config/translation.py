@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from tailored.translation.languages import validate_language
+from tailored.kit.languages import validate_language
 
 MachineName = Literal["llm", "apertium"]
 DEFAULT_MACHINE: tuple[MachineName, ...] = ("llm", "apertium")

@@ -19,8 +19,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from tailored.llm.base import LLMConfig
-from tailored.translation.config import TranslationConfig
+from tailored.config.llm import LLMConfig
+from tailored.config.translation import TranslationConfig
 
 # A secret that works out of the box in development and is refused in production.
 DEV_SECRET_KEY = "tailored-development-secret-do-not-use-in-production"
@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     adapter: str = "rules"
     personalization_ttl_seconds: int = Field(default=7 * 24 * 3600, gt=0)
     personalization_max_entries: int = Field(default=100_000, ge=1)
+    # A result whose model rewrite was rejected in some sections lives this long; the next
+    # request after it retries just those sections.
+    personalization_retry_seconds: int = Field(default=600, gt=0)
+    # The least a single-flight lock lives; it always outlives llm_budget_seconds (plus a margin).
     personalization_lock_ttl_seconds: float = Field(default=30.0, gt=0)
     request_log_retention_days: int = Field(default=90, ge=1)
     # Language-model providers (none by default: everything works offline).

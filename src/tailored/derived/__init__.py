@@ -1,0 +1,1 @@
+"""The pipeline for anything derived from a chapter (see pipeline.py)."""
