@@ -51,7 +51,7 @@ from tailored.personalization.engine import Personalizer  # noqa: E402
 from tailored.personalization.llm_adapter import LLMAdapter  # noqa: E402
 from tailored.personalization.rules import RulesAdapter  # noqa: E402
 from tailored.profiles.schemas import ProfileData  # noqa: E402
-from tests.llm.fake_servers import OpenAIServer, Received, reply, section_of  # noqa: E402
+from tailored.testing import OpenAIServer, Received, reply, section_of  # noqa: E402
 
 SECTIONS = 12
 CONCURRENCY = 4

@@ -51,10 +51,10 @@ class TestProductionSecret:
 
     def test_production_refuses_a_short_secret(self) -> None:
         with pytest.raises(ValidationError, match="32 characters"):
-            Settings(environment=Environment.production, secret_key="short")  # type: ignore[arg-type]
+            Settings(environment=Environment.production, secret_key="short")
 
     def test_production_accepts_a_real_secret(self) -> None:
-        settings = Settings(environment=Environment.production, secret_key="x" * 40)  # type: ignore[arg-type]
+        settings = Settings(environment=Environment.production, secret_key="x" * 40)
         assert settings.secret_key.get_secret_value() != DEV_SECRET_KEY
 
     def test_secret_is_not_printed(self) -> None:

@@ -9,7 +9,7 @@ import pytest
 from pydantic import SecretStr
 
 from tailored.llm import ProviderConfig, ResilientProvider, build_provider
-from tests.llm.fake_servers import AnthropicServer, FakeServer, OpenAIServer
+from tailored.testing import AnthropicServer, FakeServer, OpenAIServer
 
 MakeProvider = Callable[..., ResilientProvider]
 

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from tailored.cli.main import app
 from tailored.markdown import parse_document
-from tests.llm.fake_servers import OpenAIServer, reply
+from tailored.testing import OpenAIServer, reply
 from tests.llm.test_llm_adapter import simplify
 
 runner = CliRunner()

@@ -10,11 +10,12 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from tailored.content import service as content
@@ -30,9 +31,7 @@ from tailored.personalization.llm_adapter import LLMAdapter
 from tailored.personalization.rules import RulesAdapter
 from tailored.personalization.stages import chapter_input
 from tailored.profiles.schemas import ProfileData
-from tests.fixtures.content import committed_chapter
-from tests.llm.conftest import MakeProvider
-from tests.llm.fake_servers import (
+from tailored.testing import (
     FakeServer,
     OpenAIServer,
     Received,
@@ -43,6 +42,8 @@ from tests.llm.fake_servers import (
     truncated,
     user_text,
 )
+from tests.fixtures.content import committed_chapter
+from tests.llm.conftest import MakeProvider
 from tests.services import redis_url
 
 CHAPTER = """---
@@ -138,7 +139,12 @@ class Rig:
     chapter: Chapter
 
     def engine(
-        self, *, budget: float = 10.0, label: str | None = None, **provider: Any
+        self,
+        *,
+        budget: float = 10.0,
+        label: str | None = None,
+        lock_ttl: float = 5.0,
+        **provider: Any,
     ) -> Personalizer:
         """A Personalizer with the LLM adapter over a provider pointed at the server."""
         made = self.make_provider(self.server, **provider)
@@ -150,7 +156,7 @@ class Rig:
             recorder=Recorder(self.sessionmaker),
             sessionmaker=self.sessionmaker,
             ttl_seconds=3600,
-            lock_ttl=5.0,
+            lock_ttl=lock_ttl,
         )
 
     async def personalize(
@@ -331,8 +337,12 @@ class TestMisbehavingModel:
         assert log.status == "rejected"
         assert log.error is not None
         assert "placeholders" in log.error
-        # A model that keeps failing on this input would fail again: the outcome is stored.
-        assert await rig.stored() == 1
+        # Stored as partial: served for a short while, then retried (TestPartialRetry).
+        async with rig.sessionmaker() as session:
+            [row] = (await session.execute(select(PersonalizedResult))).scalars()
+        assert row.status == "rejected"
+        assert row.unfinished
+        assert row.expires_at < datetime.now(UTC) + timedelta(seconds=601)
 
     async def test_truncated_answers_are_retried_then_rejected(
         self,
@@ -527,3 +537,66 @@ class TestSingleFlightAcrossProcesses:
         cache = create_cache(url, namespace=ns)
         await cache.delete_prefix("")
         await cache.close()
+
+
+def _breaks_subscribing(req: Received) -> str:
+    """A model that damages placeholders in the "Subscribing" section only."""
+    if "callback for each message" in section_of(req):
+        return broken("missing")(req)
+    return simplify(req)
+
+
+class TestPartialRetry:
+    async def test_a_later_request_retries_only_the_rejected_sections(self, rig: Rig) -> None:
+        rig.server.default = reply(_breaks_subscribing)
+        engine = rig.engine()
+        first = await rig.personalize(engine)
+        assert "llm_rejected" in [t.name for t in first.applied]
+        assert "A subscriber runs a callback" in first.content  # kept as the rules wrote it
+        async with rig.sessionmaker() as session:
+            [row] = (await session.execute(select(PersonalizedResult))).scalars()
+            assert (row.status, row.unfinished) == ("rejected", ["subscribing"])
+            # Its short lifetime ends; the hot copy goes with it.
+            await session.execute(
+                update(PersonalizedResult).values(expires_at=datetime.now(UTC) - timedelta(1))
+            )
+            await session.commit()
+        await engine.forget_all()
+
+        rig.server.default = reply(simplify)
+        calls = rig.server.count
+        second = await rig.personalize(engine)
+        assert rig.server.count == calls + 1  # the rejected section alone was sent again
+        assert not second.cached
+        assert "A subscriber runs a simple callback" in second.content
+        assert "a simple message whenever it likes" in second.content  # kept from the first
+        assert [log.status for log in await rig.logs()] == ["rejected", "success"]
+        async with rig.sessionmaker() as session:
+            [row] = (await session.execute(select(PersonalizedResult))).scalars()
+        assert (row.status, row.unfinished) == ("success", [])
+        assert row.expires_at > datetime.now(UTC) + timedelta(seconds=3000)
+
+
+class TestSlowModels:
+    async def test_generation_longer_than_the_lock_setting_is_served(self, rig: Rig) -> None:
+        """The lock setting is a floor: it cannot make a slow generation fail."""
+        rig.server.default = reply(simplify, delay=0.4)
+        engine = rig.engine(lock_ttl=0.05, budget=5.0)
+        result = await rig.personalize(engine)
+        assert "a simple message whenever it likes" in result.content
+        assert await rig.statuses() == ["success"]
+        assert await rig.stored() == 1
+
+    async def test_a_cancelled_request_is_logged(self, rig: Rig) -> None:
+        rig.server.default = reply(simplify, delay=5.0)
+        engine = rig.engine()
+        task = asyncio.create_task(engine.personalize(rig.chapter, BEGINNER, user_id=None))
+        await asyncio.sleep(0.3)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        await engine.recorder.flush()
+        [log] = await rig.logs()
+        assert log.status == "failure"
+        assert log.error is not None
+        assert "cancelled" in log.error

@@ -13,8 +13,7 @@ from tailored.llm import (
     ProviderUnavailable,
     Truncated,
 )
-from tests.llm.conftest import MakeProvider
-from tests.llm.fake_servers import (
+from tailored.testing import (
     AnthropicServer,
     FakeServer,
     OpenAIServer,
@@ -26,6 +25,7 @@ from tests.llm.fake_servers import (
     truncated,
     wrong_shape,
 )
+from tests.llm.conftest import MakeProvider
 
 HELLO = [ChatMessage(role="user", content="Explain recursion")]
 

@@ -16,8 +16,8 @@ from tailored.llm import (
     RateLimited,
     Truncated,
 )
+from tailored.testing import FakeServer, OpenAIServer, ok, slow, status, truncated
 from tests.llm.conftest import MakeProvider
-from tests.llm.fake_servers import FakeServer, OpenAIServer, ok, slow, status, truncated
 
 HELLO = [ChatMessage(role="user", content="hi")]
 

@@ -17,8 +17,8 @@ from tailored.llm import (
 )
 from tailored.llm.anthropic_provider import AnthropicProvider
 from tailored.llm.openai_provider import OpenAIProvider
+from tailored.testing import AnthropicServer, OpenAIServer, ok, status, truncated
 from tests.llm.conftest import MakeProvider
-from tests.llm.fake_servers import AnthropicServer, OpenAIServer, ok, status, truncated
 
 HELLO = [ChatMessage(role="user", content="hi")]
 

@@ -20,9 +20,9 @@ from tailored.models import Role
 from tailored.personalization.llm_adapter import LLMAdapter
 from tailored.personalization.rules import RulesAdapter
 from tailored.state import AppState
+from tailored.testing import OpenAIServer, reply
 from tests.fixtures.accounts import create_logged_in_user
 from tests.llm.conftest import MakeProvider
-from tests.llm.fake_servers import OpenAIServer, reply
 from tests.llm.test_llm_adapter import CHAPTER, REWRITTEN_SECTIONS, simplify
 
 COMPLETE = {"software_level": "beginner", "hardware_level": "none"}

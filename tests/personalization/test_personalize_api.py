@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import httpx
@@ -25,7 +26,7 @@ async def textbook(sessionmaker: async_sessionmaker[AsyncSession], textbook_dir:
 
 
 async def _learner(
-    client: httpx.AsyncClient, state: AppState, profile: dict[str, object] | None = None
+    client: httpx.AsyncClient, state: AppState, profile: Mapping[str, object] | None = None
 ) -> dict[str, str]:
     _user, headers = await create_logged_in_user(state, client)
     if profile is not None:

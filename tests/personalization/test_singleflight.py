@@ -23,7 +23,7 @@ from tests.personalization.adapters import NoteAdapter
 from tests.personalization.conftest import CHAPTER, make_personalizer
 from tests.services import redis_url
 
-PROFILE = ProfileData(software_level="intermediate", hardware_level="basic")  # type: ignore[arg-type]
+PROFILE = ProfileData(software_level="intermediate", hardware_level="basic")
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -175,7 +175,7 @@ def reingest(sessionmaker: async_sessionmaker[AsyncSession], docs: Path) -> Rein
 
 
 async def learner(
-    client: httpx.AsyncClient, state: AppState, profile: dict[str, object] | None = COMPLETE
+    client: httpx.AsyncClient, state: AppState, profile: Mapping[str, object] | None = COMPLETE
 ) -> dict[str, str]:
     _user, headers = await create_logged_in_user(state, client)
     if profile is not None:

@@ -58,7 +58,7 @@ class TestTranslate:
         assert code == 1
         assert out == ""
         (line,) = err.strip().splitlines()
-        assert line.startswith("error: no translation of 'intro' into fr")
+        assert line.startswith("error: no French (fr) translation of 'intro'")
         assert "machine = []" in line
 
     def test_traversal_in_chapter_id_exits_2(self, docs: Path) -> None:

@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tailored.config.translation import TranslationConfig
 from tailored.llm.base import LLMConfig
 from tailored.state import AppState
+from tailored.testing import OpenAIServer, Received, reply, section_of, system_text
 from tests.llm.conftest import config_for
-from tests.llm.fake_servers import OpenAIServer, Received, reply, section_of, system_text
 from tests.translation.conftest import SAMPLE, translate_logs
 
 URL = "/api/chapters/sample/translate"

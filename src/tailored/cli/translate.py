@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -10,14 +11,19 @@ import typer
 
 from tailored.cli.common import console, fail, run, settings_from
 from tailored.config import Settings
+from tailored.content import service as content_service
 from tailored.content.ids import InvalidChapterId, validate_chapter_id
 from tailored.content.loader import ParsedChapter, load_docs
-from tailored.kit.languages import InvalidLanguage, direction, parse_language
+from tailored.derived.recorder import Recorder
+from tailored.errors import NoTranslationAvailable, TranslationSetupError
+from tailored.kit.cache import create_cache
+from tailored.kit.db import create_engine, create_sessionmaker, transaction
+from tailored.kit.languages import InvalidLanguage, parse_language
 from tailored.llm.router import build_chain
+from tailored.models import Base
 from tailored.translation import human
-from tailored.translation.human_path import analyse_human
-from tailored.translation.keep import KeepTermsError, KeepTermsFile
-from tailored.translation.machine_path import build_machines, describe_machines, translate_text
+from tailored.translation.engine import Translator
+from tailored.translation.results import Translated
 
 translations_app = typer.Typer(
     help="Human translations in the Docusaurus i18n/ layout, and their manifest.",
@@ -79,79 +85,74 @@ def translate(
     settings = settings_from(ctx)
     target = _lang(lang)
     chapter = _chapter(content, chapter_id)
-    config = settings.translation
+    try:
+        result = run(_translate_offline(settings, content, chapter, target))
+    except NoTranslationAvailable as exc:
+        # The API's own message, and what is configured (the API lists it as a field).
+        detail: dict[str, Any] = exc.detail if isinstance(exc.detail, dict) else {}
+        configured = "; ".join(detail.get("machine_translators", []))
+        fail(f"{detail.get('message', exc.detail)} ({configured})")
+    except TranslationSetupError as exc:
+        fail(str(exc.detail))
     out: dict[str, Any] = {
-        "chapter_id": chapter.id,
-        "lang": target,
-        "direction": direction(target),
-        "source_hash": chapter.source_hash,
+        "chapter_id": result.chapter_id,
+        "lang": result.lang,
+        "direction": result.direction,
+        "source_hash": result.source_hash,
+        "content": result.content,
+        "source": result.source,
+        "translator": result.translator,
+        "made_from": result.made_from,
+        "stale": result.stale,
+        "changed_sections": list(result.changed_sections),
+        "verification": {"ok": result.verified, "issues": list(result.issues)},
     }
-    found = None if target == config.source_language else human.find(content, target, chapter.path)
-    if target == config.source_language:
-        out |= _result(chapter.source, "original", "original", chapter.source_hash, ())
-    elif found is not None:
-        report = analyse_human(chapter.source, chapter.path, chapter.source_hash, found)
-        made_from = found.entry.source_hash if found.entry is not None else None
-        out |= _result(found.text, "human", "human", made_from, report.issues)
-        out |= {"stale": report.stale, "changed_sections": list(report.changed)}
-    else:
-        out |= run(_machine(settings, content, chapter, target))
+    if result.source == "machine":
+        out |= {
+            "status": result.status.value,
+            "untranslated_sections": list(result.untranslated_sections),
+        }
     if as_json:
         typer.echo(json.dumps(out, ensure_ascii=False, indent=2))
     else:
-        typer.echo(out["content"], nl=False)
-        if out["stale"]:
-            changed = ", ".join(out["changed_sections"]) or "no manifest entry"
+        typer.echo(result.content, nl=False)
+        if result.stale:
+            changed = ", ".join(result.changed_sections) or "no manifest entry"
             console.print(f"[yellow]warning:[/yellow] stale translation ({changed})", style="")
 
 
-def _result(
-    content: str, source: str, translator: str, made_from: str | None, issues: tuple[str, ...]
-) -> dict[str, Any]:
-    return {
-        "content": content,
-        "source": source,
-        "translator": translator,
-        "made_from": made_from,
-        "stale": False,
-        "changed_sections": [],
-        "verification": {"ok": not issues, "issues": list(issues)},
-    }
-
-
-async def _machine(
-    settings: Settings, content: Path, chapter: ParsedChapter, target: str
-) -> dict[str, Any]:
+async def _translate_offline(
+    settings: Settings, content: Path, parsed: ParsedChapter, target: str
+) -> Translated:
+    """The server's own translation pipeline (human, then machine) over a throwaway database,
+    so the command decides exactly as the API does."""
     config = settings.translation
     chain = build_chain(settings.llm) if "llm" in config.machine else None
-    try:
-        machines, notes = build_machines(config, chain, settings.llm_prompts_dir)
+    with tempfile.TemporaryDirectory(prefix="tailored-translate-") as tmp:
+        engine = create_engine(f"sqlite+aiosqlite:///{Path(tmp) / 'translate.db'}")
+        cache = create_cache("memory://")
         try:
-            keep = KeepTermsFile(content).load().for_language(target)
-        except KeepTermsError as exc:
-            fail(str(exc))
-        picked = await machines.pick(config.source_language, target, keep)
-        if picked is None:
-            configured = "; ".join(await describe_machines(machines, notes))
-            fail(
-                f"no translation of {chapter.id!r} into {target}: no human translation at "
-                f"{human.docs_path(target, chapter.path)}, and no machine translator "
-                f"({configured})"
+            # A scratch database: the schema from the models (no migration history needed).
+            async with engine.begin() as conn:
+                await conn.run_sync(Base.metadata.create_all)
+            maker = create_sessionmaker(engine)
+            async with transaction(maker) as session:
+                session.add(content_service.chapter_row(parsed))
+            async with transaction(maker) as session:
+                chapter = await content_service.get_chapter(session, parsed.id)
+            translator = Translator.build(
+                settings.model_copy(update={"content_dir": content}),
+                cache=cache,
+                recorder=Recorder(maker),
+                llm=chain,
+                sessionmaker=maker,
             )
-        outcome = await translate_text(
-            chapter.source, picked.model, keep_terms=keep, budget_seconds=config.budget_seconds
-        )
-    finally:
-        if chain is not None:
-            await chain.aclose()
-    result = _result(
-        outcome.content, "machine", picked.model.label, chapter.source_hash, outcome.issues
-    )
-    result |= {
-        "status": outcome.status.value,
-        "untranslated_sections": list(outcome.unfinished),
-    }
-    return result
+            return await translator.translate(chapter, target)
+        finally:
+            if chain is not None:
+                await chain.aclose()
+            await cache.close()
+            await engine.dispose()
 
 
 @translations_app.command("mark")

@@ -149,3 +149,10 @@ def _to_rows(parsed: ParsedChapter) -> tuple[Chapter, list[Section]]:
         for s in parsed.sections
     ]
     return chapter, sections
+
+
+def chapter_row(parsed: ParsedChapter) -> Chapter:
+    """The database row of one parsed chapter (with its sections), to add to a session."""
+    chapter, sections = _to_rows(parsed)
+    chapter.sections = sections
+    return chapter

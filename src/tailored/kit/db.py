@@ -80,19 +80,3 @@ async def transaction(maker: async_sessionmaker[AsyncSession]) -> AsyncIterator[
         except BaseException:
             await session.rollback()
             raise
-
-
-@asynccontextmanager
-async def own_or_caller(
-    maker: async_sessionmaker[AsyncSession] | None, session: AsyncSession
-) -> AsyncIterator[AsyncSession]:
-    """A short transaction of its own when `maker` is given, else the caller's `session`.
-
-    Engines that may wait seconds (a model, another request's generation) keep their reads
-    and writes short this way instead of holding the request's pooled connection.
-    """
-    if maker is None:
-        yield session
-        return
-    async with transaction(maker) as own:
-        yield own

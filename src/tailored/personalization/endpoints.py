@@ -17,6 +17,7 @@ from tailored.deps import (
     SessionDep,
     StateDep,
 )
+from tailored.derived.schemas import TransformationOut, VerificationOut
 from tailored.errors import (
     AdminRequired,
     AppError,
@@ -33,8 +34,6 @@ from tailored.personalization.schemas import (
     PersonalizeForProfileIn,
     SessionIn,
     SessionOut,
-    TransformationOut,
-    VerificationOut,
 )
 from tailored.personalization.streaming import stream
 from tailored.profiles.schemas import ProfileData
@@ -60,9 +59,7 @@ def _out(result: Personalized) -> PersonalizedOut:
         adapter=result.adapter,
         audience_key=result.audience_key,
         content=result.content,
-        applied_transformations=[
-            TransformationOut(name=t.name, detail=t.detail) for t in result.applied
-        ],
+        applied_transformations=TransformationOut.many(result.applied),
         cached=result.cached,
         verification=VerificationOut(ok=result.verified, issues=list(result.issues)),
         warning=result.warning,

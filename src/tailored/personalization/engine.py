@@ -113,18 +113,20 @@ class Personalizer:
                 key,
                 chapter.id,
                 lambda previous: self._produce(source, audience, library, on_section, previous),
-                lambda _: {
-                    "source_hash": chapter.source_hash,
-                    "adapter": self.adapter_label,
-                    "audience": dict(audience),
-                    "applied": [{"name": t.name, "detail": t.detail} for t in _.applied],
-                    "hits": 0,
-                    "last_used_at": datetime.now(UTC),
-                },
+                lambda made: self._columns(chapter, audience, made),
             )
         except BaseException as exc:
+            # Errors and cancellations (the client went away) are logged all the same.
             if record:
-                self._log_failure(user_id, chapter.id, key, started, exc)
+                failed = Outcome(
+                    chapter.source,
+                    verified=False,
+                    status=RequestStatus.failure,
+                    error="cancelled: the client went away"
+                    if isinstance(exc, asyncio.CancelledError)
+                    else f"{exc!r}"[:500],
+                )
+                self._log(user_id, chapter.id, key, False, started, failed)
             raise
         outcome, cached = served.outcome, served.cached
         if record:
@@ -142,6 +144,17 @@ class Personalizer:
             issues=outcome.issues,
             warning=None if outcome.verified else UNSAFE,
         )
+
+    def _columns(self, chapter: Chapter, audience: Audience, made: Outcome) -> dict[str, object]:
+        """This kind's own columns of a stored result (see derived.store.ResultStore.save)."""
+        return {
+            "source_hash": chapter.source_hash,
+            "adapter": self.adapter_label,
+            "audience": dict(audience),
+            "applied": [{"name": t.name, "detail": t.detail} for t in made.applied],
+            "hits": 0,
+            "last_used_at": datetime.now(UTC),
+        }
 
     async def library(self) -> Library:
         return await load_library(lambda: transaction(self.sessionmaker), self.cache)
@@ -222,19 +235,7 @@ class Personalizer:
         started: float,
         outcome: Outcome,
     ) -> None:
-        log_request(
-            self.recorder,
-            kind="personalize",
-            user_id=user_id,
-            chapter_id=chapter_id,
-            label=self.adapter_label,
-            key=key,
-            cached=cached,
-            started=started,
-            status=outcome.status,
-            error=outcome.error,
-            tokens=outcome.tokens,
-        )
+        self._log(user_id, chapter_id, key, cached, started, outcome)
         if user_id is not None:
             fields = read_fields(self.adapter, profile)
             self.recorder.add(
@@ -247,16 +248,15 @@ class Personalizer:
                 created_at=datetime.now(UTC),
             )
 
-    def _log_failure(
+    def _log(
         self,
         user_id: uuid.UUID | None,
         chapter_id: str,
         key: str | None,
+        cached: bool,
         started: float,
-        exc: BaseException,
+        outcome: Outcome,
     ) -> None:
-        """A request that ended in an error (or was cancelled) is logged all the same."""
-        cancelled = isinstance(exc, asyncio.CancelledError)
         log_request(
             self.recorder,
             kind="personalize",
@@ -264,10 +264,11 @@ class Personalizer:
             chapter_id=chapter_id,
             label=self.adapter_label,
             key=key,
-            cached=False,
+            cached=cached,
             started=started,
-            status=RequestStatus.failure,
-            error="cancelled: the client went away" if cancelled else f"{exc!r}"[:500],
+            status=outcome.status,
+            error=outcome.error,
+            tokens=outcome.tokens,
         )
 
     async def forget(self, keys: list[str]) -> None:

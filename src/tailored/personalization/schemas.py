@@ -4,17 +4,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
+from tailored.derived.schemas import TransformationOut, VerificationOut
 from tailored.profiles.schemas import ProfileData
-
-
-class TransformationOut(BaseModel):
-    name: str
-    detail: str
-
-
-class VerificationOut(BaseModel):
-    ok: bool
-    issues: list[str]
 
 
 class PersonalizedOut(BaseModel):

@@ -9,6 +9,7 @@ from pydantic import AfterValidator
 from tailored.accounts import service as accounts
 from tailored.content.endpoints import CHAPTER_ERRORS, ChapterBrief, ChapterDep
 from tailored.deps import PersonalizerDep, StateDep
+from tailored.derived.schemas import TransformationOut, VerificationOut
 from tailored.errors import (
     ChapterNotFound,
     InvalidChapterIdError,
@@ -25,10 +26,8 @@ from tailored.translation import service
 from tailored.translation.engine import Translator
 from tailored.translation.results import Translated
 from tailored.translation.schemas import (
-    TransformationOut,
     TranslationOut,
     TranslationsOut,
-    VerificationOut,
 )
 from tailored.web.render import render_html
 
@@ -77,9 +76,7 @@ def _out(result: Translated) -> TranslationOut:
         untranslated_sections=list(result.untranslated_sections),
         personalized=result.personalized,
         path=result.path,
-        applied_transformations=[
-            TransformationOut(name=t.name, detail=t.detail) for t in result.applied
-        ],
+        applied_transformations=TransformationOut.many(result.applied),
         warning=result.warning,
     )
 

@@ -4,15 +4,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-
-class VerificationOut(BaseModel):
-    ok: bool
-    issues: list[str]
-
-
-class TransformationOut(BaseModel):
-    name: str
-    detail: str
+from tailored.derived.schemas import TransformationOut, VerificationOut
 
 
 class TranslationOut(BaseModel):
