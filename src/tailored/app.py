@@ -19,6 +19,7 @@ from tailored.analytics.endpoints import router as analytics_router
 from tailored.config import Settings
 from tailored.content.endpoints import router as content_router
 from tailored.errors import AppError
+from tailored.health import router as health_router
 from tailored.kit.migrate import upgrade_async
 from tailored.personalization.endpoints import router as personalization_router
 from tailored.privacy.endpoints import router as privacy_router
@@ -72,11 +73,7 @@ def create_app(settings: Settings, *, state: AppState | None = None) -> FastAPI:
         content_router,
     ):
         app.include_router(router)
-
-    @app.get("/healthz", tags=["operations"])
-    async def healthz() -> dict[str, str]:
-        """Liveness: the process answers."""
-        return {"status": "ok"}
+    app.include_router(health_router)
 
     return app
 

@@ -14,7 +14,8 @@
      │    ├── TraitNotFound (404)
      │    └── UserNotFound (404)
      ├── Conflict (409)
-     │    └── EmailTaken (409)
+     │    ├── EmailTaken (409)
+     │    └── IngestWouldPrune (409)   content/service.py: most of the library would go
      └── UnprocessableInput (422)
           └── InvalidChapterIdError (422)
 

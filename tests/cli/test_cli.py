@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -82,6 +85,27 @@ class TestIngest:
         with sqlite3.connect(db_env) as conn:
             assert conn.execute("select count(*) from chapters").fetchone() == (0,)
 
+    def test_empty_folder_is_refused_until_prune(
+        self, db_env: Path, textbook_dir: Path, tmp_path: Path
+    ) -> None:
+        assert runner.invoke(app, ["ingest", str(textbook_dir)]).exit_code == 0
+        with sqlite3.connect(db_env) as conn:
+            (n,) = conn.execute("select count(*) from chapters").fetchone()
+        empty = tmp_path / "empty"
+        empty.mkdir()
+        refused = runner.invoke(app, ["ingest", str(empty)])
+        assert refused.exit_code == 5
+        (line,) = refused.stderr.strip().splitlines()
+        assert f"would remove {n} of the {n} chapters" in line
+        assert "pass --prune" in line
+        with sqlite3.connect(db_env) as conn:
+            assert conn.execute("select count(*) from chapters").fetchone() == (n,)
+        pruned = runner.invoke(app, ["ingest", "--prune", str(empty)])
+        assert pruned.exit_code == 0, pruned.output
+        assert f"{n} removed" in pruned.output
+        with sqlite3.connect(db_env) as conn:
+            assert conn.execute("select count(*) from chapters").fetchone() == (0,)
+
     def test_missing_folder_is_a_usage_error(self, db_env: Path, tmp_path: Path) -> None:
         result = runner.invoke(app, ["ingest", str(tmp_path / "nope")])
         assert result.exit_code == 2
@@ -133,3 +157,46 @@ class TestConfiguration:
         assert result.exit_code == 2
         assert "TAILORED_SECRET_KEY" in result.output
         assert "Traceback" not in result.output
+
+
+class TestStats:
+    @pytest.fixture
+    def logged(self, db_env: Path) -> Path:
+        """A migrated database with personalization requests in its log."""
+        assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+        now = datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ")
+        rows = [
+            ("intro", 1, 3.0, "success"),
+            ("intro", 0, 120.0, "success"),
+            ("ros2/urdf", 0, 300.0, "rejected"),
+        ]
+        with sqlite3.connect(db_env) as conn:
+            conn.executemany(
+                "insert into request_logs (kind, chapter_id, adapter, audience_key, cached,"
+                " latency_ms, status, created_at) values ('personalize', ?, 'rules@1', 'k', ?, ?,"
+                " ?, ?)",
+                [(*row, now) for row in rows],
+            )
+        return db_env
+
+    def test_a_readable_table(self, logged: Path) -> None:
+        result = runner.invoke(app, ["stats"])
+        assert result.exit_code == 0, result.output
+        out = result.output
+        assert "{" not in out  # no Python dicts
+        assert "}" not in out
+        assert "3 (rejected 1, success 2)" in out
+        assert "33.3%" in out
+        for header in ("Latency", "p50", "p95", "p99", "Top chapters"):
+            assert header in out
+        assert re.search(r"intro\s*│\s*2", out)
+        assert re.search(r"cached\s*│\s*1\s*│\s*3\.0 ms", out)
+
+    def test_json_parses(self, logged: Path) -> None:
+        result = runner.invoke(app, ["stats", "--json", "--days", "7"])
+        assert result.exit_code == 0, result.output
+        body = json.loads(result.stdout)
+        assert body["requests"] == 3
+        assert body["by_status"] == {"rejected": 1, "success": 2}
+        assert body["cached"]["requests"] == 1
+        assert body["top_chapters"][0] == {"chapter_id": "intro", "requests": 2}

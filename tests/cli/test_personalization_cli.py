@@ -104,7 +104,7 @@ class TestPersonalizeCommand:
         )
         assert result.exit_code == 2
         assert "invalid JSON" in result.output
-        good = _profile(tmp_path, {})
+        good = _profile(tmp_path, {"software_level": "beginner", "hardware_level": "none"})
         traversal = runner.invoke(
             app,
             [
@@ -120,7 +120,7 @@ class TestPersonalizeCommand:
         missing = runner.invoke(
             app, ["personalize", "nope", "--content", str(textbook_dir), "--profile", str(good)]
         )
-        assert missing.exit_code == 1
+        assert missing.exit_code == 2
         assert "no chapter" in missing.output
 
 

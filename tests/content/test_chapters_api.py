@@ -114,3 +114,29 @@ class TestAdminIngest:
         response = await client.post("/api/admin/ingest", headers=headers)
         assert response.status_code == 400
         assert "TAILORED_CONTENT_DIR" in response.json()["detail"]
+
+    async def test_emptied_folder_is_a_409_until_prune(
+        self, client: httpx.AsyncClient, state: AppState, textbook_dir: Path, tmp_path: Path
+    ) -> None:
+        docs = tmp_path / "docs"
+        shutil.copytree(textbook_dir, docs)
+        state.settings.content_dir = docs
+        _admin, headers = await create_logged_in_user(state, client, role=Role.admin)
+        first = await client.post("/api/admin/ingest", headers=headers)
+        n = len(first.json()["added"])
+        for path in list(docs.iterdir()):
+            if path.is_dir():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+        refused = await client.post("/api/admin/ingest", headers=headers)
+        assert refused.status_code == 409
+        body = refused.json()
+        assert body["error"] == "IngestWouldPrune"
+        assert f"remove {n} of the {n} chapters" in body["detail"]
+        assert "prune=true" in body["detail"]
+        assert len((await client.get("/api/chapters")).json()) == n
+        pruned = await client.post("/api/admin/ingest?prune=true", headers=headers)
+        assert pruned.status_code == 200, pruned.text
+        assert len(pruned.json()["removed"]) == n
+        assert (await client.get("/api/chapters")).json() == []

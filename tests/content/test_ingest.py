@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tailored.content import service
-from tailored.models import Chapter, Section
+from tailored.models import Chapter, GlossaryTerm, Section
 
 TEXTBOOK_IDS = [
     "intro",
@@ -154,3 +154,61 @@ class TestEdgeCases:
         assert [e.path for e in report.errors] == [name]
         assert expected in report.errors[0].message
         assert await _count(session, Chapter) == 0
+
+
+async def _glossary_terms(session: AsyncSession) -> int:
+    return int(await session.scalar(select(func.count()).select_from(GlossaryTerm)) or 0)
+
+
+class TestPruneGuard:
+    """An empty or wrong folder must not silently empty the library."""
+
+    async def test_an_empty_folder_removes_nothing_without_prune(
+        self, session: AsyncSession, docs: Path, tmp_path: Path
+    ) -> None:
+        await service.ingest(session, docs)
+        terms = await _glossary_terms(session)
+        empty = tmp_path / "empty"
+        empty.mkdir()
+        with pytest.raises(service.IngestWouldPrune) as refused:
+            await service.ingest(session, empty)
+        assert sorted(refused.value.removing) == sorted(TEXTBOOK_IDS)
+        assert (refused.value.total, refused.value.found) == (len(TEXTBOOK_IDS), 0)
+        assert f"remove {len(TEXTBOOK_IDS)} of the {len(TEXTBOOK_IDS)} chapters" in str(
+            refused.value.detail
+        )
+        assert await _count(session, Chapter) == len(TEXTBOOK_IDS)
+        assert await _glossary_terms(session) == terms > 0
+
+    async def test_prune_removes_them(
+        self, session: AsyncSession, docs: Path, tmp_path: Path
+    ) -> None:
+        await service.ingest(session, docs)
+        empty = tmp_path / "empty"
+        empty.mkdir()
+        report = await service.ingest(session, empty, prune=True)
+        assert sorted(report.removed) == sorted(TEXTBOOK_IDS)
+        assert await _count(session, Chapter) == 0
+
+    async def test_up_to_half_goes_through_more_is_refused(
+        self, session: AsyncSession, docs: Path
+    ) -> None:
+        await service.ingest(session, docs)
+        # 7 chapters: removing 3 is under half, removing 4 is over.
+        for path in ("vla/vision-language-action.md", "deployment/jetson-edge.mdx"):
+            (docs / path).unlink()
+        shutil.rmtree(docs / "simulation")
+        report = await service.ingest(session, docs)
+        assert len(report.removed) == 3
+        shutil.rmtree(docs / "perception")
+        shutil.rmtree(docs / "ros2")
+        with pytest.raises(service.IngestWouldPrune) as refused:
+            await service.ingest(session, docs)
+        assert (len(refused.value.removing), refused.value.total) == (3, 4)
+
+    async def test_a_first_ingest_of_an_empty_folder_is_fine(
+        self, session: AsyncSession, tmp_path: Path
+    ) -> None:
+        report = await service.ingest(session, tmp_path)
+        assert report.ok
+        assert report.removed == []

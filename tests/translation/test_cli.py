@@ -51,14 +51,16 @@ class TestTranslate:
         code, out, err = _translate(docs, "intro", "--lang", "xx")
         assert code == 2
         assert out == ""
-        assert err.strip().splitlines() == ["error: --lang: 'xx' is not an ISO 639-1 language code"]
+        assert err.strip().splitlines() == [
+            "tailored: --lang: 'xx' is not an ISO 639-1 language code"
+        ]
 
     def test_no_translation_exits_1_with_one_line(self, docs: Path) -> None:
         code, out, err = _translate(docs, "intro", "--lang", "fr")
         assert code == 1
         assert out == ""
         (line,) = err.strip().splitlines()
-        assert line.startswith("error: no French (fr) translation of 'intro'")
+        assert line.startswith("tailored: no French (fr) translation of 'intro'")
         assert "machine = []" in line
 
     def test_traversal_in_chapter_id_exits_2(self, docs: Path) -> None:

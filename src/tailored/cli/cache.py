@@ -7,9 +7,8 @@ from rich.progress import Progress
 
 from tailored import housekeeping
 from tailored.analytics import service as analytics
-from tailored.cli.common import console, err_console, run, settings_from
+from tailored.cli.common import console, err_console, open_state, run, settings_from
 from tailored.kit.db import transaction
-from tailored.state import AppState
 
 app = typer.Typer(help="Stored personalized chapters.", no_args_is_help=True)
 
@@ -23,12 +22,8 @@ def stats(
     settings = settings_from(ctx)
 
     async def _stats() -> None:
-        state = AppState.build(settings)
-        try:
-            async with transaction(state.sessionmaker) as session:
-                figures = await analytics.personalization_stats(session, days=days)
-        finally:
-            await state.close()
+        async with open_state(settings) as state, transaction(state.sessionmaker) as session:
+            figures = await analytics.personalization_stats(session, days=days)
         rate = "n/a" if figures.hit_rate is None else f"{figures.hit_rate:.1%}"
         console.print(
             f"{figures.stored_entries} entries, {figures.stored_bytes} bytes, "
@@ -49,8 +44,7 @@ def warm_cmd(
     settings = settings_from(ctx)
 
     async def _warm() -> tuple[int, int]:
-        state = AppState.build(settings)
-        try:
+        async with open_state(settings) as state:
             with Progress(console=err_console, transient=True) as progress:
                 task = progress.add_task("warming", total=None)
                 async with transaction(state.sessionmaker) as session:
@@ -60,8 +54,6 @@ def warm_cmd(
                         audiences=audiences,
                         on_step=lambda total: progress.update(task, total=total, advance=1),
                     )
-        finally:
-            await state.close()
 
     generated, stored = run(_warm())
     console.print(f"{generated} generated, {stored} already stored")
@@ -74,14 +66,10 @@ def clear(ctx: typer.Context) -> None:
     settings = settings_from(ctx)
 
     async def _clear() -> tuple[int, int]:
-        state = AppState.build(settings)
-        try:
-            async with transaction(state.sessionmaker) as session:
-                results = await housekeeping.clear(session, state.personalizer)
-                translations = await housekeeping.clear_translations(session, state.translator)
-                return results, translations
-        finally:
-            await state.close()
+        async with open_state(settings) as state, transaction(state.sessionmaker) as session:
+            results = await housekeeping.clear(session, state.personalizer)
+            translations = await housekeeping.clear_translations(session, state.translator)
+            return results, translations
 
     results, translations = run(_clear())
     console.print(f"{results} entries removed, {translations} machine translations removed")

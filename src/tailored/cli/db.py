@@ -4,7 +4,7 @@ from typing import Annotated
 
 import typer
 
-from tailored.cli.common import console, fail, settings_from
+from tailored.cli.common import console, settings_from, upgrade_database
 from tailored.kit import migrate
 
 app = typer.Typer(help="Database schema migrations (Alembic).", no_args_is_help=True)
@@ -16,11 +16,7 @@ def upgrade(
     revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
 ) -> None:
     """Apply migrations up to REVISION (default: the newest)."""
-    settings = settings_from(ctx)
-    try:
-        migrate.upgrade(settings.database_url, revision)
-    except Exception as exc:  # noqa: BLE001 - any driver error becomes one line for people
-        fail(f"migration failed: {type(exc).__name__}: {exc}".splitlines()[0])
+    upgrade_database(settings_from(ctx), revision)
     console.print(f"database at revision {revision}")
 
 

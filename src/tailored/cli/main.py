@@ -9,10 +9,13 @@ import typer
 
 from tailored import __version__
 from tailored.cli import cache, content, db, ops, personalize, serve, translate, users
+from tailored.cli.common import EXIT_CODES_HELP, CliGroup
 
 app = typer.Typer(
     name="tailored",
     help="Tailored: every chapter of your Markdown/MDX docs, adapted to each learner.",
+    epilog=EXIT_CODES_HELP,
+    cls=CliGroup,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
@@ -38,12 +41,20 @@ def main(
             dir_okay=False,
         ),
     ] = None,
+    debug: Annotated[
+        bool,
+        typer.Option(
+            "--debug",
+            help="Show the traceback of an error. Env: TAILORED_DEBUG.",
+            envvar="TAILORED_DEBUG",
+        ),
+    ] = False,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print version.")
     ] = False,
 ) -> None:
     """Settings come from TAILORED_* environment variables, then the config file."""
-    ctx.obj = {"config_file": config}
+    ctx.obj = {"config_file": config, "debug": debug}
 
 
 app.command("serve")(serve.serve)

@@ -4,13 +4,14 @@ import json
 from typing import Annotated
 
 import typer
+from rich.table import Table
+from rich.text import Text
 
 from tailored import housekeeping
 from tailored.analytics import service as analytics
 from tailored.analytics.schemas import PersonalizationStats
-from tailored.cli.common import console, run, settings_from
+from tailored.cli.common import console, open_state, run, settings_from
 from tailored.kit.db import transaction
-from tailored.state import AppState
 
 
 def cleanup(ctx: typer.Context) -> None:
@@ -19,12 +20,8 @@ def cleanup(ctx: typer.Context) -> None:
     settings = settings_from(ctx)
 
     async def _cleanup() -> housekeeping.CleanupReport:
-        state = AppState.build(settings)
-        try:
-            async with transaction(state.sessionmaker) as session:
-                return await housekeeping.cleanup(session, settings, state.personalizer)
-        finally:
-            await state.close()
+        async with open_state(settings) as state, transaction(state.sessionmaker) as session:
+            return await housekeeping.cleanup(session, settings, state.personalizer)
 
     r = run(_cleanup())
     console.print(
@@ -44,31 +41,49 @@ def stats(
     settings = settings_from(ctx)
 
     async def _stats() -> PersonalizationStats:
-        state = AppState.build(settings)
-        try:
-            async with transaction(state.sessionmaker) as session:
-                return await analytics.personalization_stats(session, days=days)
-        finally:
-            await state.close()
+        async with open_state(settings) as state, transaction(state.sessionmaker) as session:
+            return await analytics.personalization_stats(session, days=days)
 
     figures = run(_stats())
     if as_json:
         typer.echo(json.dumps(figures.model_dump(mode="json"), indent=2))
         return
-    rate = "n/a" if figures.hit_rate is None else f"{figures.hit_rate:.1%}"
-    console.print(f"requests: {figures.requests} ({figures.by_status})  hit rate: {rate}")
-    for label, lat in (("cached", figures.cached), ("uncached", figures.uncached)):
-        console.print(
-            f"{label:>9}: {lat.requests} requests, p50 {_ms(lat.p50)}, p95 {_ms(lat.p95)}, "
-            f"p99 {_ms(lat.p99)}"
-        )
-    console.print(
-        f"audiences: {figures.distinct_audiences}  stored: {figures.stored_entries} entries, "
-        f"{figures.stored_bytes} bytes  model tokens: {figures.input_tokens} in, "
-        f"{figures.output_tokens} out"
+    for table in stats_tables(figures, days):
+        console.print(table)
+
+
+def stats_tables(figures: PersonalizationStats, days: int) -> list[Table]:
+    """The figures as three tables: totals, latency by cached/uncached, top chapters."""
+    since = f"{figures.since:%Y-%m-%d %H:%M} UTC"
+    totals = Table(
+        title=f"Personalization, last {days} days", caption=f"since {since}", show_header=False
     )
+    totals.add_column("figure")
+    totals.add_column("value", justify="right")
+    by_status = ", ".join(f"{k} {v}" for k, v in sorted(figures.by_status.items())) or "none"
+    rate = "n/a" if figures.hit_rate is None else f"{figures.hit_rate:.1%}"
+    for label, value in (
+        ("requests", f"{figures.requests} ({by_status})"),
+        ("hit rate", rate),
+        ("distinct audiences", str(figures.distinct_audiences)),
+        ("stored entries", str(figures.stored_entries)),
+        ("stored bytes", f"{figures.stored_bytes:,}"),
+        ("model tokens in / out", f"{figures.input_tokens:,} / {figures.output_tokens:,}"),
+    ):
+        totals.add_row(label, value)
+    latency = Table(title="Latency")
+    for column in ("", "requests", "p50", "p95", "p99"):
+        latency.add_column(column, justify="left" if not column else "right")
+    for label, lat in (("cached", figures.cached), ("uncached", figures.uncached)):
+        latency.add_row(label, str(lat.requests), _ms(lat.p50), _ms(lat.p95), _ms(lat.p99))
+    top = Table(title="Top chapters")
+    top.add_column("chapter")
+    top.add_column("requests", justify="right")
     for item in figures.top_chapters:
-        console.print(f"  {item.requests:>6}  {item.chapter_id}")
+        top.add_row(Text(item.chapter_id), str(item.requests))
+    if not figures.top_chapters:
+        top.add_row("(none yet)", "")
+    return [totals, latency, top]
 
 
 def _ms(value: float | None) -> str:

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
-from tailored.cli.common import console, fail, settings_from
+from tailored.cli.common import ExitCode, console, fail, settings_from
 from tailored.content.glossary import GlossaryError, find_glossary, parse_glossary
 from tailored.content.ids import InvalidChapterId, validate_chapter_id
 from tailored.content.loader import load_docs
@@ -45,13 +45,16 @@ def personalize(
     try:
         wanted = validate_chapter_id(chapter_id)
     except InvalidChapterId as exc:
-        fail(f"invalid chapter id: {exc}", 2)
+        fail(f"invalid chapter id: {exc}", ExitCode.USAGE)
     learner = _read_profile(profile)
     loaded = load_docs(content)
     chapter = next((c for c in loaded.chapters if c.id == wanted), None)
     if chapter is None:
         problems = "; ".join(f"{e.path}: {e.message}" for e in loaded.errors)
-        fail(f"no chapter {wanted!r} in {content}" + (f" ({problems})" if problems else ""))
+        fail(
+            f"no chapter {wanted!r} in {content}" + (f" ({problems})" if problems else ""),
+            ExitCode.USAGE,
+        )
     glossary_file = find_glossary(content)
     try:
         glossary = parse_glossary(glossary_file.read_text()) if glossary_file else ()
@@ -110,12 +113,19 @@ def _read_profile(path: Path) -> ProfileData:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        fail(f"{path}: no such file", 2)
+        fail(f"{path}: no such file", ExitCode.USAGE)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        fail(f"{path}: invalid JSON: {exc}", 2)
+        fail(f"{path}: invalid JSON: {exc}", ExitCode.USAGE)
     try:
-        return ProfileData.model_validate(data)
+        profile = ProfileData.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "profile"
-        fail(f"{path}: {where}: {first['msg']}", 2)
+        fail(f"{path}: {where}: {first['msg']}", ExitCode.USAGE)
+    if not profile.profile_completed:
+        fail(
+            f"{path}: incomplete profile: set {' and '.join(profile.missing_fields)} "
+            "(personalization needs them, as in the API)",
+            ExitCode.USAGE,
+        )
+    return profile

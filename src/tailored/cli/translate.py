@@ -58,7 +58,7 @@ def _chapter(content: Path, chapter_id: str) -> ParsedChapter:
     chapter = next((c for c in loaded.chapters if c.id == wanted), None)
     if chapter is None:
         problems = "; ".join(f"{e.path}: {e.message}" for e in loaded.errors)
-        fail(f"no chapter {wanted!r} in {content}" + (f" ({problems})" if problems else ""))
+        fail(f"no chapter {wanted!r} in {content}" + (f" ({problems})" if problems else ""), 2)
     return chapter
 
 
@@ -188,7 +188,7 @@ def mark(
             except InvalidChapterId as exc:
                 fail(f"invalid chapter id: {exc}", 2)
             if wanted not in by_id:
-                fail(f"no chapter {wanted!r} in {content}")
+                fail(f"no chapter {wanted!r} in {content}", 2)
             chosen.append(by_id[wanted])
         missing = [c.id for c in chosen if human.find(content, target, c.path) is None]
         if missing:

@@ -7,11 +7,10 @@ from pydantic import TypeAdapter, ValidationError
 
 from tailored.accounts import service
 from tailored.accounts.schemas import Email
-from tailored.cli.common import console, fail, run, settings_from
+from tailored.cli.common import ExitCode, console, fail, open_state, run, settings_from
 from tailored.errors import AppError
 from tailored.kit.db import transaction
 from tailored.models import Role
-from tailored.state import AppState
 
 app = typer.Typer(help="Manage accounts.", no_args_is_help=True)
 
@@ -35,23 +34,19 @@ def create_admin(
     try:
         address = TypeAdapter(Email).validate_python(email)
     except ValidationError:
-        fail(f"not a valid email address: {email}", 2)
+        fail(f"not a valid email address: {email}", ExitCode.USAGE)
     settings = settings_from(ctx)
 
     async def _create() -> None:
-        state = AppState.build(settings)
-        try:
-            async with transaction(state.sessionmaker) as session:
-                await service.register(
-                    session,
-                    settings,
-                    state.passwords,
-                    email=address,
-                    password=password,
-                    role=Role.admin,
-                )
-        finally:
-            await state.close()
+        async with open_state(settings) as state, transaction(state.sessionmaker) as session:
+            await service.register(
+                session,
+                settings,
+                state.passwords,
+                email=address,
+                password=password,
+                role=Role.admin,
+            )
 
     try:
         run(_create())

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import PlainTextResponse
 
 from tailored.content import service
@@ -88,15 +88,24 @@ async def get_chapter(
 
 @router.post(
     "/admin/ingest",
-    responses=error_responses(NotAuthenticated, AdminRequired, BadRequest, UnprocessableInput),
+    responses=error_responses(
+        NotAuthenticated, AdminRequired, BadRequest, service.IngestWouldPrune, UnprocessableInput
+    ),
 )
 async def ingest(
-    _admin: AdminUser, session: SessionDep, settings: SettingsDep, cache: CacheDep
+    _admin: AdminUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    cache: CacheDep,
+    prune: Annotated[
+        bool, Query(description="Allow removing more than half of the library's chapters.")
+    ] = False,
 ) -> IngestOut:
-    """Re-ingest the configured content folder (admin). Any file error writes nothing."""
+    """Re-ingest the configured content folder (admin). Any file error writes nothing; removing
+    more than half of the library is a 409 unless `prune=true`."""
     if settings.content_dir is None:
         raise BadRequest("no content folder configured (TAILORED_CONTENT_DIR)")
-    report = await service.ingest(session, settings.content_dir)
+    report = await service.ingest(session, settings.content_dir, prune=prune)
     out = IngestOut(
         added=report.added,
         changed=report.changed,

@@ -31,6 +31,9 @@ class ChapterRepository:
         rows = await self.session.execute(select(Chapter.id, Chapter.source_hash, Chapter.path))
         return {cid: (h, p) for cid, h, p in rows}
 
+    async def count(self) -> int:
+        return int(await self.session.scalar(select(func.count()).select_from(Chapter)) or 0)
+
     async def section_counts(self) -> dict[str, int]:
         rows = await self.session.execute(
             select(Section.chapter_id, func.count()).group_by(Section.chapter_id)

@@ -12,9 +12,30 @@ from tailored.content.glossary import GlossaryError, ParsedTerm, find_glossary, 
 from tailored.content.ids import InvalidChapterId, validate_chapter_id
 from tailored.content.loader import LoadError, ParsedChapter, load_docs
 from tailored.content.repository import ChapterRepository
-from tailored.errors import ChapterNotFound, InvalidChapterIdError
+from tailored.errors import ChapterNotFound, Conflict, InvalidChapterIdError
 from tailored.kit.cache import Cache
 from tailored.models import Chapter, Section
+
+# An ingest that would remove more than this share of the library (all of it, say) is far more
+# often an empty or wrong folder than an author's intent: it needs `prune` to go ahead.
+PRUNE_LIMIT = 0.5
+
+
+class IngestWouldPrune(Conflict):
+    """The folder lacks most of the library's chapters; nothing was written."""
+
+    def __init__(self, removing: Sequence[str], total: int, found: int) -> None:
+        self.removing = list(removing)
+        self.total = total
+        self.found = found
+        super().__init__(self.describe("prune=true"))
+
+    def describe(self, flag: str) -> str:
+        return (
+            f"ingest would remove {len(self.removing)} of the {self.total} chapters in the "
+            f"library (the folder has {self.found}); nothing was changed: pass {flag} "
+            "to remove them"
+        )
 
 
 @dataclass
@@ -36,11 +57,13 @@ async def ingest(
     root: Path,
     *,
     on_chapter: Callable[[str, int], None] | None = None,
+    prune: bool = False,
 ) -> IngestReport:
     """Load `root` and bring the library in line with it.
 
     All or nothing: when any file has an error, the report lists the errors and nothing is
-    written, so one broken file never removes or half-updates its chapter.
+    written, so one broken file never removes or half-updates its chapter. Removing more than
+    PRUNE_LIMIT of the library raises IngestWouldPrune, before any write, unless `prune`.
     """
     loaded = load_docs(root)
     report = IngestReport(errors=list(loaded.errors))
@@ -48,9 +71,12 @@ async def ingest(
     if not report.ok:
         return report
     repo = ChapterRepository(session)
+    known = await repo.hashes()
+    removing = sorted(known.keys() - {c.id for c in loaded.chapters})
+    if not prune and len(removing) > len(known) * PRUNE_LIMIT:
+        raise IngestWouldPrune(removing, len(known), len(loaded.chapters))
     await repo.replace_glossary(glossary)
     report.glossary_terms = len(glossary)
-    known = await repo.hashes()
     total = len(loaded.chapters)
     for parsed in loaded.chapters:
         before = known.pop(parsed.id, None)
@@ -117,6 +143,10 @@ async def get_chapter(
 async def list_chapters(session: AsyncSession) -> tuple[Sequence[Chapter], dict[str, int]]:
     repo = ChapterRepository(session)
     return await repo.list(), await repo.section_counts()
+
+
+async def chapter_count(session: AsyncSession) -> int:
+    return await ChapterRepository(session).count()
 
 
 def _notify(callback: Callable[[str, int], None] | None, chapter_id: str, total: int) -> None:

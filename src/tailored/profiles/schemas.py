@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import datetime
-from typing import Annotated, Any, TypedDict, TypeVar
+from typing import Annotated, Any, ClassVar, TypedDict, TypeVar
 
 import pycountry
 from pydantic import (
@@ -193,6 +193,14 @@ class ProfileData(ProfilePatch):
     Also the body shape for sites that keep their own users and send a profile per request.
     """
 
+    # What personalization needs; without it the API answers 403 ProfileIncomplete.
+    REQUIRED: ClassVar[tuple[str, ...]] = ("software_level", "hardware_level")
+
+    @property
+    def missing_fields(self) -> tuple[str, ...]:
+        """The required fields that are unset, in REQUIRED's order."""
+        return tuple(name for name in self.REQUIRED if getattr(self, name) is None)
+
     @property
     def profile_completed(self) -> bool:
-        return self.software_level is not None and self.hardware_level is not None
+        return not self.missing_fields
