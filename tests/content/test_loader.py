@@ -270,7 +270,7 @@ def test_source_is_byte_identical_and_hashed(tmp_path: Path) -> None:
     assert chapter.source_hash == hashlib.sha256(raw).hexdigest()
     assert chapter.title == "Crlf"
     assert chapter.sections[0].start_line == 3
-    assert chapter.sections[0].content == "# Héading\r\n\r\nBody with ✓\r\nno final newline"
+    assert chapter.sections[0].text == "# Héading\r\n\r\nBody with ✓\r\nno final newline"
 
 
 def test_bom_is_kept_in_source_but_does_not_hide_front_matter(tmp_path: Path) -> None:
@@ -457,13 +457,13 @@ def test_mdx_jsx_imports_and_code_do_not_make_headings(tmp_path: Path) -> None:
     chapter = by_id(result, "mdx")
     assert anchors(chapter) == [None, "real-heading", "second-explicit"]
     preamble = chapter.sections[0]
-    assert (preamble.level, preamble.title) == (0, "")
+    assert (preamble.level, preamble.heading) == (0, "")
     assert preamble.start_line == 3
-    assert preamble.content.startswith("import Tabs from '@theme/Tabs';\n")
-    assert "# not a heading in JSX" in preamble.content
-    assert chapter.sections[1].title == "Real heading"
-    assert "# a python comment" in chapter.sections[1].content
-    assert chapter.sections[2].title == "Second"
+    assert preamble.text.startswith("import Tabs from '@theme/Tabs';\n")
+    assert "# not a heading in JSX" in preamble.text
+    assert chapter.sections[1].heading == "Real heading"
+    assert "# a python comment" in chapter.sections[1].text
+    assert chapter.sections[2].heading == "Second"
 
 
 def test_setext_headings(tmp_path: Path) -> None:
@@ -491,7 +491,7 @@ def test_duplicate_anchors_and_explicit_ids() -> None:
         "install-steps-1",
         "Setup",
     ]
-    assert [s.title for s in chapter.sections][4] == "Install"
+    assert [s.heading for s in chapter.sections][4] == "Install"
 
 
 def test_unicode_headings() -> None:
@@ -512,7 +512,7 @@ def test_heading_markup_is_removed_from_titles_and_anchors() -> None:
         "## Image ![alt text](i.png) here\n\n## A &amp; B \\*\n\n## ~~Old~~ New\n"
     )
     chapter = parse_chapter(text, rel_path="m.md")
-    assert [s.title for s in chapter.sections] == [
+    assert [s.heading for s in chapter.sections] == [
         "The rclpy API",
         "Bold and em and link",
         "Image alt text here",
@@ -566,15 +566,14 @@ def test_section_ranges_reassemble_the_body(text: str) -> None:
     body = lines[front_end:]
     sections = chapter.sections
     for index, section in enumerate(sections):
-        assert section.position == index
-        assert section.content == "".join(lines[section.start_line : section.end_line])
+        assert section.text == "".join(lines[section.start_line : section.end_line])
         if index:
             assert section.start_line == sections[index - 1].end_line
     if sections:
         assert sections[-1].end_line == len(lines)
         skipped = lines[front_end : sections[0].start_line]
         assert all(not line.strip() for line in skipped)  # only blank lines are left out
-        assert "".join(s.content for s in sections) == "".join(body)[len("".join(skipped)) :]
+        assert "".join(s.text for s in sections) == "".join(body)[len("".join(skipped)) :]
     else:
         assert not "".join(body).strip()
 

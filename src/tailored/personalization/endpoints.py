@@ -11,6 +11,7 @@ from fastapi.responses import StreamingResponse
 from tailored.content.endpoints import CHAPTER_ERRORS, ChapterDep
 from tailored.deps import AdminUser, CurrentUser, PersonalizerDep, SessionDep, StateDep
 from tailored.errors import AdminRequired, AppError, NotAuthenticated, error_responses
+from tailored.markdown.render import render_html_async
 from tailored.personalization import service
 from tailored.personalization.engine import Personalized
 from tailored.personalization.schemas import (
@@ -23,7 +24,6 @@ from tailored.personalization.schemas import (
     VerificationOut,
 )
 from tailored.personalization.service import ProfileIncomplete
-from tailored.web.render import render_html
 
 log = logging.getLogger("tailored.personalization")
 router = APIRouter(prefix="/api", tags=["personalization"])
@@ -65,7 +65,7 @@ async def personalize(
     result = await personalizer.personalize(session, chapter, profile, user_id=user.id)
     out = _out(result)
     if html:
-        out.html = render_html(result.content)
+        out.html = await render_html_async(result.content)
     # Serialized once here: letting FastAPI re-validate the model cost a tenth of a cached
     # request (bench/bench_cached_http.py).
     return Response(out.model_dump_json(), media_type="application/json")

@@ -15,6 +15,7 @@ from tailored.errors import (
     NotAuthenticated,
     error_responses,
 )
+from tailored.markdown.render import render_html_async
 from tailored.personalization.service import ProfileIncomplete, learner_profile
 from tailored.translation import service
 from tailored.translation.engine import Translator
@@ -26,7 +27,6 @@ from tailored.translation.schemas import (
     TranslationsOut,
     VerificationOut,
 )
-from tailored.web.render import render_html
 
 router = APIRouter(prefix="/api", tags=["translation"])
 # One call, so two errors with the same status (404: no chapter, no translation) share an entry.
@@ -118,7 +118,7 @@ async def translate(
         )
     out = _out(result)
     if html:
-        out.html = render_html(result.content)
+        out.html = await render_html_async(result.content)
     return out
 
 

@@ -1,4 +1,4 @@
-"""Markdown/MDX → sanitized HTML for the reader (`tailored.web.render.render_html`)."""
+"""Markdown/MDX → sanitized HTML for the reader (`tailored.markdown.render.render_html`)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tailored.markdown import parse_document
-from tailored.web.render import render_html
+from tailored.markdown.render import render_html
 from tests.web.html_facts import assert_inert, read_html
 
 # Each one tries to get code to run in the reader; `marker` must not survive as markup.
