@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -20,7 +20,8 @@ class ParsedChapter:
     """One doc file: its Docusaurus id, metadata, exact source and sections.
 
     ``sections`` are the document's content sections (`markdown.split_sections`, the front
-    matter left out); a section's position in the library is its place in this tuple.
+    matter left out, `blocks` dropped); a section's position in the library is its place in
+    this tuple.
     """
 
     id: str
@@ -56,7 +57,8 @@ def parse_doc(text: str, *, rel_path: str, position: int, source_hash: str | Non
             f"doc id {doc_id!r} cannot be used: {exc} (rename the file or set a front matter id)"
         ) from exc
 
-    sections = tuple(s for s in split_sections(document) if s.is_content)
+    # Blocks are for rewriting; a library load keeps every chapter, so they are let go here.
+    sections = tuple(replace(s, blocks=()) for s in split_sections(document) if s.is_content)
     title = optional_string(front_matter, "title")
     if title is None or not title.strip():
         # Docusaurus's contentTitle: the first top-level "# H1".
