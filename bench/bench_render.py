@@ -18,9 +18,9 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 
-from tailored.markdown.render import render_cache_clear, render_html, render_html_async
-
 from _common import TEXTBOOK
+
+from tailored.markdown.render import render_cache_clear, render_html, render_html_async
 
 
 def big_chapter(megabytes: float) -> str:
