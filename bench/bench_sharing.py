@@ -233,7 +233,7 @@ def synthetic_chapters(chapters: list[ParsedChapter]) -> list[ParsedChapter]:
         for source_id, anchors in picks:
             for section in by_id[source_id].sections:
                 if section.anchor in anchors:
-                    body.append(section.content.rstrip("\n") + "\n\n")
+                    body.append(section.text.rstrip("\n") + "\n\n")
         fm = {"title": title, **front_matter}
         yaml_lines = [f"{key}: {canonical_json(value)}" for key, value in fm.items()]
         source = "---\n" + "\n".join(yaml_lines) + "\n---\n\n" + "".join(body).rstrip() + "\n"

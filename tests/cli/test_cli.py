@@ -103,6 +103,21 @@ class TestIngest:
         pruned = runner.invoke(app, ["ingest", "--prune", str(empty)])
         assert pruned.exit_code == 0, pruned.output
         assert f"{n} removed" in pruned.output
+
+    def test_malformed_category_file_gives_one_line_and_exit_1(
+        self, db_env: Path, tmp_path: Path
+    ) -> None:
+        docs = tmp_path / "docs"
+        (docs / "part").mkdir(parents=True)
+        (docs / "part" / "a.md").write_text("# A\n")
+        (docs / "part" / "_category_.json").write_text('{"label": 5}')
+        result = runner.invoke(app, ["ingest", str(docs)])
+        assert result.exit_code == 1
+        lines = [line for line in result.output.splitlines() if "_category_.json" in line]
+        assert len(lines) == 1
+        assert "part/_category_.json" in lines[0]
+        assert "'label' must be a non-empty string" in lines[0]
+        assert "Traceback" not in result.output
         with sqlite3.connect(db_env) as conn:
             assert conn.execute("select count(*) from chapters").fetchone() == (0,)
 

@@ -5,7 +5,14 @@ from pathlib import Path
 
 import pytest
 
-from tailored.content.ids import InvalidChapterId, resolve_inside, validate_chapter_id
+from tailored.content.ids import (
+    InvalidChapterId,
+    resolve_inside,
+    split_number_prefix,
+    validate_chapter_id,
+)
+from tailored.content.loader import load_docs
+from tests.content.docs import by_id, ids, write
 
 
 @pytest.mark.parametrize(
@@ -108,3 +115,63 @@ def test_resolve_inside_rejects_symlink_loop(tmp_path: Path) -> None:
     os.symlink(tmp_path / "loop", tmp_path / "loop")
     with pytest.raises(InvalidChapterId):
         resolve_inside(tmp_path, "loop/a.md")
+
+
+# --- doc ids from paths (Docusaurus number prefixes, explicit ids) ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("01-intro", ("intro", 1)),
+        ("1_intro", ("intro", 1)),
+        ("1.intro", ("intro", 1)),
+        ("003 - myDoc", ("myDoc", 3)),
+        ("0-x", ("x", 0)),
+        ("10--x", ("x", 10)),
+        ("01 intro", ("01 intro", None)),  # a separator character is required
+        ("2021-01-31-post", ("2021-01-31-post", None)),  # date-like
+        ("1.2-release", ("1.2-release", None)),  # version-like
+        ("01-", ("01-", None)),
+        ("intro", ("intro", None)),
+    ],
+)
+def test_split_number_prefix(name: str, expected: tuple[str, int | None]) -> None:
+    assert split_number_prefix(name) == expected
+
+
+def test_number_prefixes_are_stripped_from_every_segment(tmp_path: Path) -> None:
+    write(tmp_path, "01-ros2/01_nodes.md", "# Nodes\n")
+    write(tmp_path, "01-ros2/02.topics.mdx", "# Topics\n")
+    write(tmp_path, "01-ros2/03 - services.md", "# Services\n")
+    write(tmp_path, "01-ros2/10-deep/2021-01-31-log.md", "# Log\n")
+    result = load_docs(tmp_path)
+    assert result.errors == ()
+    assert ids(result) == [
+        "ros2/nodes",
+        "ros2/topics",
+        "ros2/services",
+        "ros2/deep/2021-01-31-log",
+    ]
+    assert by_id(result, "ros2/topics").path == "01-ros2/02.topics.mdx"
+
+
+def test_parse_number_prefixes_false_keeps_names(tmp_path: Path) -> None:
+    write(tmp_path, "01-part/02-doc.md", "---\nparse_number_prefixes: false\n---\n# Doc\n")
+    assert ids(load_docs(tmp_path)) == ["01-part/02-doc"]
+
+
+def test_explicit_id_and_slug(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "01-ros2/01-nodes.md",
+        "---\nid: custom\nslug: /nodes-url\ntitle: Nodes\n---\nBody\n",
+    )
+    write(tmp_path, "plain.md", "Body\n")
+    result = load_docs(tmp_path)
+    assert result.errors == ()
+    chapter = by_id(result, "ros2/custom")
+    assert chapter.slug == "/nodes-url"
+    assert chapter.title == "Nodes"
+    assert chapter.front_matter == {"id": "custom", "slug": "/nodes-url", "title": "Nodes"}
+    assert by_id(result, "plain").slug is None

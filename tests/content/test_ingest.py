@@ -212,3 +212,14 @@ class TestPruneGuard:
         report = await service.ingest(session, tmp_path)
         assert report.ok
         assert report.removed == []
+
+    async def test_malformed_category_file_is_an_error_and_writes_nothing(
+        self, session: AsyncSession, docs: Path
+    ) -> None:
+        # A misspelt key: Docusaurus refuses the file, so ingest must not guess around it.
+        (docs / "ros2" / "_category_.json").write_text('{"label": "ROS 2", "positon": 2}')
+        report = await service.ingest(session, docs)
+        assert not report.ok
+        assert [e.path for e in report.errors] == ["ros2/_category_.json"]
+        assert "unknown key 'positon'" in report.errors[0].message
+        assert await _count(session, Chapter) == 0

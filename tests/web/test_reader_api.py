@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tailored.content import service as content
+from tailored.markdown.render import render_html
 from tailored.state import AppState
-from tailored.web.render import render_html
 from tests.fixtures.accounts import create_logged_in_user
 from tests.fixtures.profiles import create_profile
 from tests.web.html_facts import assert_inert, read_html

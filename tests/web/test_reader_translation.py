@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from tailored.config import Settings
 from tailored.config.translation import TranslationConfig
 from tailored.content import service as content
+from tailored.markdown.render import render_html
 from tailored.state import AppState
 from tailored.translation import human
-from tailored.web.render import render_html
 from tests.fixtures.accounts import create_logged_in_user
 from tests.fixtures.profiles import create_profile
 from tests.fixtures.settings import make_settings

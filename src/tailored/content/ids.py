@@ -1,16 +1,28 @@
-"""Chapter id validation and safe path resolution.
+"""Chapter ids: how Docusaurus derives them from a doc's path, validation, safe paths.
 
-Chapter ids are Docusaurus doc ids such as ``ros2/nodes-and-topics``. They reach the service
-from URLs and request bodies, so everything that is not a plain relative id is refused before
-it can be used to build a filesystem path.
+Chapter ids are Docusaurus doc ids such as ``ros2/nodes-and-topics`` (from
+``02-ros2/01-nodes-and-topics.md``). They reach the service from URLs and request bodies, so
+everything that is not a plain relative id is refused before it can be used to build a
+filesystem path.
 """
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from typing import Any
 
-__all__ = ["MAX_CHAPTER_ID_LENGTH", "InvalidChapterId", "resolve_inside", "validate_chapter_id"]
+from tailored.content.frontmatter import as_number, optional_string
+from tailored.content.problems import ChapterParseError
+
+__all__ = [
+    "MAX_CHAPTER_ID_LENGTH",
+    "InvalidChapterId",
+    "doc_identity",
+    "resolve_inside",
+    "split_number_prefix",
+    "validate_chapter_id",
+]
 
 MAX_CHAPTER_ID_LENGTH = 200
 
@@ -79,3 +91,57 @@ def resolve_inside(root: Path, relative: str) -> Path:
     if candidate == base or not candidate.is_relative_to(base):
         raise InvalidChapterId(f"{relative!r} resolves outside {root}")
     return candidate
+
+
+# --- number prefixes (Docusaurus DefaultNumberPrefixParser) ---------------------------------
+
+# Dates (2021-01-31) and versions (1.2-foo) look like prefixes but are kept whole.
+_IGNORED_PREFIX_RE = re.compile(r"[0-9]+[-_.][0-9]+")
+_NUMBER_PREFIX_RE = re.compile(r"(?P<number>[0-9]+)\s*[-_.]+\s*(?P<rest>[^-_.\s].*)\Z")
+
+
+def split_number_prefix(name: str) -> tuple[str, int | None]:
+    """``"01-intro"`` → ``("intro", 1)``; names without a prefix come back with None."""
+    if _IGNORED_PREFIX_RE.match(name):
+        return name, None
+    match = _NUMBER_PREFIX_RE.match(name)
+    if match is None:
+        return name, None
+    return match.group("rest"), int(match.group("number"))
+
+
+def doc_identity(rel_path: str, front_matter: dict[str, Any]) -> tuple[str, float | None]:
+    """Docusaurus doc id and sidebar position for a doc at ``rel_path``."""
+    parse_prefixes = front_matter.get("parse_number_prefixes")
+    if parse_prefixes is None:
+        parse_prefixes = True
+    elif parse_prefixes in ("true", "false"):
+        parse_prefixes = parse_prefixes == "true"
+    if not isinstance(parse_prefixes, bool):
+        raise ChapterParseError("front matter 'parse_number_prefixes' must be true or false")
+
+    path = PurePosixPath(rel_path)
+    stem = path.stem
+    number: int | None = None
+    if parse_prefixes:
+        stem, number = split_number_prefix(stem)
+
+    explicit_id = optional_string(front_matter, "id")
+    if explicit_id is not None:
+        if not explicit_id:
+            raise ChapterParseError("front matter 'id' must not be empty")
+        if "/" in explicit_id:
+            raise ChapterParseError(f"front matter id {explicit_id!r} must not contain '/'")
+    base_id = explicit_id if explicit_id is not None else stem
+
+    folders = [part for part in path.parent.parts if part != "."]
+    if parse_prefixes:
+        folders = [split_number_prefix(part)[0] for part in folders]
+    doc_id = "/".join([*folders, base_id])
+
+    position: float | None = None if number is None else float(number)
+    if front_matter.get("sidebar_position") is not None:
+        position = as_number(front_matter["sidebar_position"])
+        if position is None:
+            raise ChapterParseError("front matter 'sidebar_position' must be a number")
+    return doc_id, position

@@ -168,15 +168,15 @@ def _to_rows(parsed: ParsedChapter) -> tuple[Chapter, list[Section]]:
     sections = [
         Section(
             chapter_id=parsed.id,
-            position=s.position,
+            position=position,
             anchor=s.anchor,
-            title=s.title,
+            title=s.heading,
             level=s.level,
             start_line=s.start_line,
             end_line=s.end_line,
-            content=s.content,
+            content=s.text,
         )
-        for s in parsed.sections
+        for position, s in enumerate(parsed.sections)
     ]
     return chapter, sections
 

@@ -1,7 +1,8 @@
 """Rewrite a Markdown document section by section through a text model, safely.
 
 Used by the LLM adapter (prose rewritten for a learner) and by machine translation. For each
-section (a top-level heading and what follows it, up to the next one):
+section (`tailored.markdown.split_sections`: a top-level heading and what follows it, up to the
+next one; the same sections ingest stores and streaming sends):
 
 1. Protected regions become placeholders (`⟦P3⟧`): whole protected blocks (code, front matter,
    HTML, MDX imports), the opening and closing lines of JSX elements, admonition fences, and
@@ -36,11 +37,28 @@ from tailored.markdown import (
     Document,
     Masked,
     PlaceholderError,
+    Section,
     mask,
     parse_document,
+    split_sections,
     unmask,
     verify_structure,
 )
+
+__all__ = [
+    "Generated",
+    "MaskedSection",
+    "SectionRejected",
+    "SectionResult",
+    "TextModel",
+    "accept",
+    "assemble",
+    "mask_sections",
+    "overall_status",
+    "rewrite_document",
+    "split_sections",
+    "tokens",
+]
 
 Mode = Literal["personalize", "translate"]
 SectionStatus = Literal["success", "unchanged", "rejected", "timeout", "failure"]
@@ -78,13 +96,25 @@ class Generated:
 
 
 @dataclass(frozen=True)
-class Section:
-    index: int
-    anchor: str | None
-    text: str
+class MaskedSection:
+    """A section as the model sees it."""
+
+    section: Section
     # Whether there is prose to rewrite (False: front matter, or only code and markup).
     rewritable: bool
     masked: Masked
+
+    @property
+    def index(self) -> int:
+        return self.section.index
+
+    @property
+    def anchor(self) -> str | None:
+        return self.section.anchor
+
+    @property
+    def text(self) -> str:
+        return self.section.text
 
 
 @dataclass(frozen=True)
@@ -215,46 +245,25 @@ def _term_pattern(terms: Mapping[str, str]) -> re.Pattern[str] | None:
     return re.compile(rf"(?<![\w-])(?:{joined})(?![\w-])")
 
 
-def split_sections(
+def mask_sections(
     text: str | Document,
     *,
     mode: Mode = "personalize",
     keep_terms: Mapping[str, str] | None = None,
-) -> list[Section]:
+) -> list[MaskedSection]:
     """The document's sections in order, each with its masked form (pass a parsed Document
     to reuse it)."""
     document = text if isinstance(text, Document) else parse_document(text)
     terms = dict(keep_terms or {})
     term_re = _term_pattern(terms)
-    groups: list[list[Block]] = [[]]
-    for block in document.blocks:
-        if block.kind == "front_matter":
-            groups.append([block])
-            groups.append([])
-        elif block.kind == "heading":
-            groups.append([block])
-        else:
-            groups[-1].append(block)
-    sections: list[Section] = []
-    for group in groups:
-        if not group:
-            continue
+    masked: list[MaskedSection] = []
+    for section in split_sections(document):
         masker = _Masker(document, mode, terms, term_re)
-        for block in group:
+        for block in section.blocks:
             masker.block(block)
-        first = group[0]
-        anchor = first.heading.anchor if first.heading is not None else None
-        body = "".join(block.text for block in group)
-        sections.append(
-            Section(
-                index=len(sections),
-                anchor=anchor,
-                text=body,
-                rewritable=first.kind != "front_matter" and masker.prose >= MIN_PROSE_CHARS,
-                masked=masker.result(),
-            )
-        )
-    return sections
+        rewritable = section.is_content and masker.prose >= MIN_PROSE_CHARS
+        masked.append(MaskedSection(section, rewritable, masker.result()))
+    return masked
 
 
 # -- checking one answer ---------------------------------------------------------------------
@@ -278,7 +287,7 @@ def _edges(text: str) -> tuple[str, str]:
     return text[:start], text[start + len(body) :]
 
 
-def accept(section: Section, answer: str) -> str:
+def accept(section: MaskedSection, answer: str) -> str:
     """The restored section text, or SectionRejected saying why the answer cannot be used."""
     cleaned = _clean_answer(answer)
     if not cleaned.strip():
@@ -301,7 +310,7 @@ def accept(section: Section, answer: str) -> str:
 # -- the pipeline ----------------------------------------------------------------------------
 
 
-async def _rewrite_section(section: Section, model: TextModel) -> SectionResult:
+async def _rewrite_section(section: MaskedSection, model: TextModel) -> SectionResult:
     spent = 0.0
     tokens_in = tokens_out = 0
 
@@ -360,7 +369,7 @@ async def rewrite_document(
     `deadline` is a `time.monotonic()` instant; sections not ready by then come back as they
     were, with status `timeout`. Closing the iterator early cancels the work still running.
     """
-    sections = split_sections(text, mode=mode, keep_terms=keep_terms)
+    sections = mask_sections(text, mode=mode, keep_terms=keep_terms)
     kept = kept or {}
     tasks: dict[int, asyncio.Task[SectionResult]] = {
         s.index: asyncio.create_task(_rewrite_section(s, model))

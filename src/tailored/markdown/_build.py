@@ -9,8 +9,8 @@ from typing import Any
 
 from markdown_it.token import Token
 
-from tailored.content.anchors import Slugger, parse_heading_id
 from tailored.markdown._parser import ADMONITION, ADMONITION_RE, parse_inline
+from tailored.markdown.anchors import Slugger, parse_heading_id
 from tailored.markdown.blocks import Admonition, Block, BlockKind, Code, CodeKind, Heading
 
 _LEAF_KINDS: dict[str, BlockKind] = {
@@ -38,11 +38,17 @@ _OPEN_KINDS: dict[str, BlockKind] = {
 _KEEPS_TRAILING_BLANKS: frozenset[BlockKind] = frozenset({"fence", "code_block", "math"})
 
 
+# `text_special` holds escapes and entities (`\*`, `&amp;`), which the core would join.
+_TEXT_TYPES = frozenset(
+    {"text", "text_special", "code_inline", "math_inline", "math_inline_double"}
+)
+
+
 def plain_text(tokens: Sequence[Token]) -> str:
     """Text of inline tokens the way mdast's toString sees it (code and image alt included)."""
     parts: list[str] = []
     for token in tokens:
-        if token.type in ("text", "code_inline", "math_inline", "math_inline_double"):
+        if token.type in _TEXT_TYPES:
             parts.append(token.content)
         elif token.type in ("softbreak", "hardbreak"):
             parts.append("\n")

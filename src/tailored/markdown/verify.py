@@ -13,8 +13,7 @@ from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
-import yaml
-
+from tailored.kit.yamltext import YamlError, parse_yaml
 from tailored.markdown.blocks import Block, Code, Heading
 from tailored.markdown.document import Document, parse_document
 
@@ -31,8 +30,6 @@ IssueCode = Literal[
     "front_matter_changed",
     "jsx_unbalanced",
 ]
-
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,9 +208,10 @@ def _target_issues(
 
 
 def _load(raw: str) -> dict[str, Any] | None:
+    # Read as Docusaurus reads it (as ingest does): `draft: yes` and `draft: true` differ.
     try:
-        data = yaml.load(raw, Loader=_Loader)  # a safe loader (C when available)
-    except yaml.YAMLError:
+        data = parse_yaml(raw, docusaurus=True)
+    except YamlError:
         return None
     return data if isinstance(data, dict) else None
 

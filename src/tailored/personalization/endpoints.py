@@ -26,6 +26,7 @@ from tailored.errors import (
     error_responses,
 )
 from tailored.kit.db import transaction
+from tailored.markdown.render import render_html_async
 from tailored.personalization import service
 from tailored.personalization.engine import Personalized
 from tailored.personalization.schemas import (
@@ -37,7 +38,6 @@ from tailored.personalization.schemas import (
 )
 from tailored.personalization.streaming import stream
 from tailored.profiles.schemas import ProfileData
-from tailored.web.render import render_html
 
 log = logging.getLogger("tailored.personalization")
 router = APIRouter(prefix="/api", tags=["personalization"])
@@ -82,7 +82,7 @@ async def personalize(
     result = await personalizer.personalize(chapter, profile, user_id=user.id)
     out = _out(result)
     if html:
-        out.html = render_html(result.content)
+        out.html = await render_html_async(result.content)
     # Serialized once here: letting FastAPI re-validate the model cost a tenth of a cached
     # request (bench/bench_cached_http.py).
     return Response(out.model_dump_json(), media_type="application/json")

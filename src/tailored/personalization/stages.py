@@ -8,8 +8,7 @@ import time
 
 from tailored.derived.outcome import Outcome
 from tailored.derived.rewrite import PREAMBLE, OnSection, rewrite_and_verify
-from tailored.llm.rewrite import split_sections
-from tailored.markdown import parse_document, verify_structure
+from tailored.markdown import parse_document, split_sections, verify_structure
 from tailored.models import Chapter, RequestStatus
 from tailored.personalization.adapter import Adapter, Audience, ChapterInput, Library
 from tailored.personalization.llm_adapter import RefiningAdapter, describe

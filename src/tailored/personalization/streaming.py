@@ -7,7 +7,8 @@ import contextlib
 import uuid
 from collections.abc import AsyncIterator
 
-from tailored.llm.rewrite import SectionResult, assemble, split_sections
+from tailored.llm.rewrite import SectionResult, assemble
+from tailored.markdown import split_sections
 from tailored.models import Chapter
 from tailored.personalization.engine import Personalizer
 from tailored.profiles.schemas import ProfileData

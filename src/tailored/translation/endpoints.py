@@ -21,6 +21,7 @@ from tailored.errors import (
 )
 from tailored.kit.db import transaction
 from tailored.kit.languages import validate_language
+from tailored.markdown.render import render_html_async
 from tailored.personalization.service import learner_profile
 from tailored.translation import service
 from tailored.translation.engine import Translator
@@ -29,7 +30,6 @@ from tailored.translation.schemas import (
     TranslationOut,
     TranslationsOut,
 )
-from tailored.web.render import render_html
 
 router = APIRouter(prefix="/api", tags=["translation"])
 # One call, so two errors with the same status (404: no chapter, no translation) share an entry.
@@ -118,7 +118,7 @@ async def translate(
         )
     out = _out(result)
     if html:
-        out.html = render_html(result.content)
+        out.html = await render_html_async(result.content)
     return out
 
 

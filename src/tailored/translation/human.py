@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from tailored.content.ids import InvalidChapterId, resolve_inside
-from tailored.content.loader import ChapterParseError, parse_chapter
+from tailored.markdown import split_sections
 
 MANIFEST_NAME = "tailored-translations.json"
 PREAMBLE = "(preamble)"
@@ -31,15 +31,16 @@ def manifest_path(lang: str) -> str:
     return f"i18n/{lang}/{MANIFEST_NAME}"
 
 
-def section_hashes(source: str, chapter_path: str) -> dict[str, str]:
-    """sha256 of each section of an English source, keyed by anchor, in reading order."""
-    try:
-        parsed = parse_chapter(source, rel_path=chapter_path)
-    except ChapterParseError:
-        return {}
+def section_hashes(source: str) -> dict[str, str]:
+    """sha256 of each section of an English source, keyed by anchor, in reading order.
+
+    The sections ingest stores (front matter left out: an edit there changes the source hash
+    without naming a section).
+    """
     return {
-        (s.anchor or PREAMBLE): hashlib.sha256(s.content.encode()).hexdigest()
-        for s in parsed.sections
+        (s.anchor or PREAMBLE): hashlib.sha256(s.text.encode()).hexdigest()
+        for s in split_sections(source)
+        if s.is_content
     }
 
 
@@ -120,7 +121,7 @@ def record(root: Path, lang: str, chapters: Iterable[tuple[str, str, str]]) -> P
     for chapter_path, source, source_hash in chapters:
         docs[chapter_path] = {
             "source_hash": source_hash,
-            "sections": section_hashes(source, chapter_path),
+            "sections": section_hashes(source),
         }
     path.parent.mkdir(parents=True, exist_ok=True)
     body = {"version": 1, "docs": dict(sorted(docs.items()))}

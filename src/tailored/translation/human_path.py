@@ -28,7 +28,7 @@ def analyse_human(
     english: str, chapter_path: str, source_hash: str, found: human.HumanTranslation
 ) -> HumanReport:
     """Staleness against the manifest, and how the translation's structure differs."""
-    current = human.section_hashes(english, chapter_path)
+    current = human.section_hashes(english)
     state = human.staleness(found.entry, source_hash, current)
     check = verify_structure(
         english, found.text, allowed_changed_front_matter_keys=TRANSLATABLE_FRONT_MATTER

@@ -17,7 +17,7 @@ from tailored.content.endpoints import CHAPTER_ERRORS, ChapterDep
 from tailored.content.ids import InvalidChapterId, resolve_inside
 from tailored.deps import SettingsDep
 from tailored.errors import NotFound, error_responses
-from tailored.web.render import render_html
+from tailored.markdown.render import render_html_async
 from tailored.web.schemas import ChapterHtmlOut
 
 router = APIRouter(tags=["reader"])
@@ -107,5 +107,5 @@ async def chapter_html(chapter: ChapterDep) -> ChapterHtmlOut:
         chapter_id=chapter.id,
         title=chapter.title,
         path=chapter.path,
-        html=render_html(chapter.source),
+        html=await render_html_async(chapter.source),
     )

@@ -6,8 +6,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
-
+from tailored.content.frontmatter import read_front_matter
 from tailored.markdown import parse_document, verify_structure
 from tailored.personalization.adapter import (
     Adaptation,
@@ -25,8 +24,7 @@ ADAPTER = RulesAdapter()
 
 def chapter(source: str, *, chapter_id: str = "book/chapter") -> ChapterInput:
     """A ChapterInput whose front matter is read from the source, as the loader would."""
-    front = parse_document(source).front_matter
-    front_matter: dict[str, Any] = (yaml.safe_load(front) or {}) if front else {}
+    front_matter: dict[str, Any] = read_front_matter(parse_document(source))
     digest = hashlib.sha256(source.encode()).hexdigest()
     return ChapterInput(chapter_id, "Chapter", source, digest, front_matter)
 

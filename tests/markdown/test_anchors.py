@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from tailored.content.anchors import Slugger, parse_heading_id, slugify
+from tailored.markdown.anchors import Slugger, parse_heading_id, slugify
 
 
 def test_github_slugger_sequence() -> None:

@@ -21,9 +21,14 @@ the same blocks the personalization pipeline rewrites:
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import html
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -33,19 +38,20 @@ from markdown_it.renderer import RendererHTML
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from markdown_it.utils import OptionsDict
-from mdit_py_plugins.container import container_plugin
-from mdit_py_plugins.dollarmath import dollarmath_plugin
-from mdit_py_plugins.footnote import footnote_plugin
-from mdit_py_plugins.front_matter import front_matter_plugin
 
-from tailored.content.anchors import Slugger, parse_heading_id
 from tailored.markdown._build import plain_text
-from tailored.markdown._mdx import mdx_plugin
-from tailored.markdown._parser import ADMONITION, ADMONITION_RE
+from tailored.markdown._parser import ADMONITION, ADMONITION_RE, new_parser, normalize
+from tailored.markdown.anchors import Slugger, parse_heading_id
+from tailored.markdown.document import split_lines
 
-__all__ = ["render_html"]
+__all__ = [
+    "RenderCacheInfo",
+    "render_cache_clear",
+    "render_cache_info",
+    "render_html",
+    "render_html_async",
+]
 
-_NEWLINES_RE = re.compile(r"\r\n?")
 _LABEL_RE = re.compile(r"""\b(label|value)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _ALIGN_RE = re.compile(r"text-align:\s*(left|right|center)")
 _LINES = "tailored_lines"
@@ -166,14 +172,9 @@ def _heading_ids(state: StateCore) -> None:
 
 @cache
 def _renderer() -> MarkdownIt:
-    # The same block rules as tailored.markdown._parser.parser(), with rendering added; a
-    # separate instance so the shared parser's configuration is never touched.
-    md = MarkdownIt("commonmark", {"html": True}).enable("table")
-    front_matter_plugin(md)
-    container_plugin(md, ADMONITION, validate=lambda p, *_: ADMONITION_RE.match(p) is not None)
-    dollarmath_plugin(md, allow_space=False, allow_digits=False)
-    footnote_plugin(md)
-    mdx_plugin(md)
+    # The one parser configuration with rendering added, on an instance of its own so the
+    # shared parser is never touched.
+    md = new_parser()
     md.core.ruler.before("inline", "tailored_strip_heading_ids", _strip_heading_ids)
     md.core.ruler.push("tailored_heading_ids", _heading_ids)
     md.add_render_rule(f"container_{ADMONITION}_open", _admonition)
@@ -192,8 +193,9 @@ def render_html(markdown: str) -> str:
     Relative links and image sources are kept as written: they are relative to the chapter's
     file (`ChapterSummary.path`), and the reader resolves them.
     """
-    text = _NEWLINES_RE.sub("\n", markdown).replace("\0", "\ufffd")
-    env: dict[str, Any] = {_LINES: text.splitlines(keepends=True)}
+    text = normalize(markdown)
+    # Lines as markdown-it counts them (str.splitlines also splits at U+2028 and friends).
+    env: dict[str, Any] = {_LINES: split_lines(text)}
     rendered = _renderer().render(text, env)
     return nh3.clean(
         rendered,
@@ -202,3 +204,99 @@ def render_html(markdown: str) -> str:
         url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer",
     )
+
+
+# --- off the event loop, cached -------------------------------------------------------------
+
+# A 20 MB chapter takes seconds to render; the same text (a chapter, a cached adaptation) is
+# asked for again and again, so renders are kept, bounded by count and by total size.
+CACHE_ENTRIES = 128
+CACHE_CHARS = 64 * 1024 * 1024
+# Hashing is cheap, but not free: above this size it runs in the worker thread too.
+_HASH_ON_LOOP_MAX = 256 * 1024
+
+
+@dataclass(frozen=True)
+class RenderCacheInfo:
+    hits: int
+    misses: int
+    entries: int
+    chars: int
+
+
+class _RenderCache:
+    """A small LRU of rendered HTML keyed by a digest of the Markdown (thread-safe)."""
+
+    def __init__(self, max_entries: int, max_chars: int) -> None:
+        self.max_entries = max_entries
+        self.max_chars = max_chars
+        self._items: OrderedDict[bytes, str] = OrderedDict()
+        self._chars = 0
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: bytes) -> str | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is None:
+                self.misses += 1
+                return None
+            self._items.move_to_end(key)
+            self.hits += 1
+            return found
+
+    def put(self, key: bytes, value: str) -> None:
+        if len(value) > self.max_chars:
+            return
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self._chars -= len(old)
+            self._items[key] = value
+            self._chars += len(value)
+            while len(self._items) > self.max_entries or self._chars > self.max_chars:
+                _, dropped = self._items.popitem(last=False)
+                self._chars -= len(dropped)
+
+    def info(self) -> RenderCacheInfo:
+        with self._lock:
+            return RenderCacheInfo(self.hits, self.misses, len(self._items), self._chars)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._chars = 0
+            self.hits = self.misses = 0
+
+
+_cache = _RenderCache(CACHE_ENTRIES, CACHE_CHARS)
+
+
+def _key(markdown: str) -> bytes:
+    return hashlib.blake2b(markdown.encode("utf-8", "surrogatepass"), digest_size=32).digest()
+
+
+async def render_html_async(markdown: str) -> str:
+    """`render_html` in a worker thread, so a large chapter never blocks the event loop, and
+    cached in-process: the same Markdown renders once."""
+    if len(markdown) <= _HASH_ON_LOOP_MAX:
+        key = _key(markdown)
+    else:
+        key = await asyncio.to_thread(_key, markdown)
+    found = _cache.get(key)
+    if found is not None:
+        return found
+    rendered = await asyncio.to_thread(render_html, markdown)
+    _cache.put(key, rendered)
+    return rendered
+
+
+def render_cache_info() -> RenderCacheInfo:
+    """Hits, misses and what the render cache holds now."""
+    return _cache.info()
+
+
+def render_cache_clear() -> None:
+    """Empty the render cache and reset its counters."""
+    _cache.clear()

@@ -1,13 +1,20 @@
-"""Markdown/MDX → sanitized HTML for the reader (`tailored.web.render.render_html`)."""
+"""Markdown/MDX → sanitized HTML for the reader (`tailored.markdown.render.render_html`)."""
 
 from __future__ import annotations
 
+import asyncio
+import uuid
 from pathlib import Path
 
 import pytest
 
 from tailored.markdown import parse_document
-from tailored.web.render import render_html
+from tailored.markdown.render import (
+    _RenderCache,
+    render_cache_info,
+    render_html,
+    render_html_async,
+)
 from tests.web.html_facts import assert_inert, read_html
 
 # Each one tries to get code to run in the reader; `marker` must not survive as markup.
@@ -191,3 +198,57 @@ class TestHeadingIds:
         ids = [e.attrs.get("id") for e in facts.elements if e.tag in {f"h{n}" for n in range(7)}]
         assert ids == [h.anchor for h in parse_document(source).headings]
         assert "{#" not in facts.text
+
+    def test_heading_in_jsx_and_strikethrough_as_docusaurus_shows_them(self) -> None:
+        source = "# Title\n<div>\n## Deep dive\n</div>\n## Next ~~old~~\n"
+        facts = read_html(render_html(source))
+        ids = [e.attrs.get("id") for e in facts.elements if e.tag in ("h1", "h2")]
+        assert ids == ["title", "deep-dive", "next-old"]
+        assert [e.text for e in facts.all("s")] == ["old"]
+
+
+class TestRenderOffTheLoop:
+    """Callers on the event loop render in a worker thread, through a bounded cache."""
+
+    async def test_the_same_input_renders_once(self) -> None:
+        text = f"# Cached\n\nBody {uuid.uuid4()}\n"
+        before = render_cache_info()
+        first = await render_html_async(text)
+        middle = render_cache_info()
+        second = await render_html_async(text)
+        after = render_cache_info()
+        assert first == second == render_html(text)
+        assert (middle.misses - before.misses, middle.hits - before.hits) == (1, 0)
+        assert (after.misses - middle.misses, after.hits - middle.hits) == (0, 1)
+
+    async def test_a_big_render_does_not_block_the_loop(self, textbook_dir: Path) -> None:
+        chapter = (textbook_dir / "ros2" / "01-nodes-and-topics.md").read_text()
+        big = f"<!-- {uuid.uuid4()} -->\n\n" + chapter * (100_000 // len(chapter) + 1)
+        order: list[str] = []
+
+        async def render() -> None:
+            await render_html_async(big)
+            order.append("render")
+
+        async def tick() -> None:
+            await asyncio.sleep(0)
+            order.append("tick")
+
+        # Rendered on the loop, `render` would finish within its first step, before `tick`
+        # resumes; in a worker thread, `tick` runs while the render is still going.
+        await asyncio.gather(render(), tick())
+        assert order == ["tick", "render"]
+
+    def test_the_cache_is_bounded_by_entries_and_size(self) -> None:
+        cache = _RenderCache(max_entries=2, max_chars=10)
+        cache.put(b"a", "1234")
+        cache.put(b"b", "1234")
+        assert cache.get(b"a") == "1234"  # now the most recently used
+        cache.put(b"c", "1234")
+        assert cache.get(b"b") is None
+        assert cache.get(b"a") == "1234"
+        cache.put(b"d", "123456")  # 4 + 4 + 6 > 10: the least recently used goes
+        assert cache.info().chars <= 10
+        assert cache.get(b"d") == "123456"
+        cache.put(b"huge", "x" * 11)  # larger than the whole cache: not kept
+        assert cache.get(b"huge") is None
