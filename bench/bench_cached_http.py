@@ -154,14 +154,19 @@ def cpu_seconds(pids: list[int]) -> float:
 
 
 class Server:
-    def __init__(self, workers: int, log_level: str) -> None:
+    def __init__(
+        self, workers: int, log_level: str, database_url: str | None, cache_url: str
+    ) -> None:
         self.tmp = tempfile.TemporaryDirectory(prefix="tailored-bench-")
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         env = {
             **os.environ,
-            "TAILORED_DATABASE_URL": f"sqlite+aiosqlite:///{self.tmp.name}/bench.db",
-            "TAILORED_CACHE_URL": "memory://",
+            "TAILORED_DATABASE_URL": database_url
+            or f"sqlite+aiosqlite:///{self.tmp.name}/bench.db",
+            "TAILORED_CACHE_URL": cache_url,
+            # A fresh PostgreSQL database is migrated by the server itself.
+            "TAILORED_AUTO_MIGRATE": "true",
             "TAILORED_ARGON2_TIME_COST": "1",
             "TAILORED_ARGON2_MEMORY_COST_KIB": "1024",
             "TAILORED_LOG_LEVEL": log_level,
@@ -434,7 +439,7 @@ async def measure(
 
 
 async def main(args: argparse.Namespace) -> int:
-    server = Server(args.workers, args.log_level)
+    server = Server(args.workers, args.log_level, args.database_url, args.cache_url)
     try:
         await server.wait_ready()
         async with httpx.AsyncClient(base_url=server.base, timeout=60.0) as setup:
@@ -447,7 +452,9 @@ async def main(args: argparse.Namespace) -> int:
         if not body["verification"]["ok"]:
             print(f"warning: the chapter was not personalized: {body['verification']}")
         print(f"# {machine_line()}")
-        print(f"# server: {server.command} (log level {args.log_level}, memory:// cache)")
+        database = args.database_url or "SQLite (temporary file)"
+        print(f"# server: {server.command} (log level {args.log_level})")
+        print(f"# database: {database}; cache: {args.cache_url}")
         print(
             f"# chapter {args.chapter}: {len(body['content'].encode()):,} bytes adapted, "
             f"transformations {[t['name'] for t in body['applied_transformations']]}, "
@@ -515,6 +522,14 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--client", choices=["both", "raw", "httpx"], default="both")
     parser.add_argument(
         "--log-level", default="warning", help="server log level (info adds an access log line)"
+    )
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="an empty database to serve from (default: SQLite in a temporary folder)",
+    )
+    parser.add_argument(
+        "--cache-url", default="memory://", help="cache URL (e.g. redis://127.0.0.1:6379/9)"
     )
     return parser.parse_args()
 
