@@ -30,7 +30,11 @@ async def cache(request: pytest.FixtureRequest, namespace: str) -> AsyncIterator
     finally:
         await cache.delete_prefix("")
         if isinstance(cache, RedisCache):
-            leftover = [key async for key in cache.client.scan_iter(match=f"{namespace}:*")]
+            leftover = [
+                key
+                for pattern in (f"{namespace}:*", f"{namespace}#*")
+                async for key in cache.client.scan_iter(match=pattern)
+            ]
             await cache.close()
             assert leftover == [], "delete_prefix('') left keys behind"
         else:

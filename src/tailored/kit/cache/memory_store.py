@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import TypeVar
 
-from .base import WrongTypeError
+from .base import WrongTypeError, check_namespace
 
 __all__ = ["Entry", "MemoryStore", "SortedSet", "kind_name"]
 
@@ -91,8 +91,7 @@ class MemoryStore:
         max_entries: int | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        if not namespace:
-            raise ValueError("namespace must not be empty")
+        check_namespace(namespace)
         if max_entries is not None and max_entries < 1:
             raise ValueError(f"max_entries must be at least 1, got {max_entries}")
         # Each instance is its own store, so the namespace only names it.
