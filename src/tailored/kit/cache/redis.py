@@ -8,12 +8,16 @@ from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from typing import Any, ParamSpec, TypeVar, cast
 
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError, ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.typing import EncodableT
 
 from .base import NotANumberError, WrongTypeError, check_namespace, check_ttl
 
-__all__ = ["RedisCache"]
+__all__ = ["UNREACHABLE", "RedisCache"]
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
@@ -25,6 +29,8 @@ _INTERNAL = "#"
 # Tag sets written by earlier versions, at f"{namespace}:\x00tag:{tag}": invalidate_tags still
 # drains them, so entries cached before an upgrade are invalidated like the others.
 _LEGACY_TAG = ":\x00tag:"
+# The errors that mean Redis cannot be reached (refused, reset, timed out, still loading).
+UNREACHABLE: tuple[type[BaseException], ...] = (RedisConnectionError, RedisTimeoutError, OSError)
 _SCAN_COUNT = 1000
 _DELETE_BATCH = 500
 _NUMBER_ERRORS = (
@@ -144,8 +150,20 @@ class RedisCache:
 
     @classmethod
     def from_url(cls, url: str, *, namespace: str = "tailored") -> RedisCache:
-        """Connect lazily to ``url``; `close` then closes the connection pool."""
-        client = Redis.from_url(url, decode_responses=False)
+        """Connect lazily to ``url``; `close` then closes the connection pool.
+
+        Unless the URL sets socket_connect_timeout or socket_timeout, connecting may take 1 s
+        and a reply 5 s, so an unreachable Redis is an error, not a hang. A command that fails
+        to connect is retried twice within ~0.1 s: enough to replace pooled connections after
+        a Redis restart, short enough to notice an outage at once.
+        """
+        client = Redis.from_url(
+            url,
+            decode_responses=False,
+            socket_connect_timeout=1.0,
+            socket_timeout=5.0,
+            retry=Retry(ExponentialBackoff(cap=0.05, base=0.01), retries=2),
+        )
         return cls(client, namespace=namespace, owns_client=True)
 
     @property
