@@ -18,6 +18,7 @@ from tailored.accounts.endpoints import router as accounts_router
 from tailored.analytics.endpoints import router as analytics_router
 from tailored.config import Settings
 from tailored.content.endpoints import router as content_router
+from tailored.deps import CacheDep
 from tailored.errors import AppError
 from tailored.kit.migrate import upgrade_async
 from tailored.personalization.endpoints import router as personalization_router
@@ -72,9 +73,9 @@ def create_app(settings: Settings, *, state: AppState | None = None) -> FastAPI:
         app.include_router(router)
 
     @app.get("/healthz", tags=["operations"])
-    async def healthz() -> dict[str, str]:
-        """Liveness: the process answers."""
-        return {"status": "ok"}
+    async def healthz(cache: CacheDep) -> dict[str, str]:
+        """Liveness: the process answers; "cache" is "degraded" while it serves without Redis."""
+        return {"status": "ok", "cache": "ok" if await cache.ping() else "degraded"}
 
     return app
 
