@@ -231,3 +231,35 @@ class TestRecovery:
         assert await recovered(cache)
         assert await raw.exists("t:lock:job") == 0
         assert await CacheLock(cache, "job", ttl=60, wait=0).try_acquire()
+
+
+class TestClose:
+    """A short-lived process (a CLI command) may end during an outage."""
+
+    async def test_delivers_missed_invalidations_if_the_backend_is_back(
+        self, redis_server: RedisServer, raw: Redis
+    ) -> None:
+        inner = RedisCache.from_url(redis_server.url, namespace="t")
+        cache = ResilientCache(inner, unreachable=UNREACHABLE, retry_after=60)
+        await cache.set("page", b"old", tags=["chapter:1"])
+        await raw.save()
+        redis_server.kill()
+        await cache.invalidate_tags("chapter:1")
+        redis_server.start()
+        assert await raw.get("t:page") == b"old"
+        await cache.close()
+        assert await raw.get("t:page") is None
+
+    async def test_says_what_it_could_not_deliver(
+        self, redis_server: RedisServer, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        inner = RedisCache.from_url(redis_server.url, namespace="t")
+        cache = ResilientCache(inner, unreachable=UNREACHABLE, retry_after=60)
+        redis_server.kill()
+        await cache.invalidate_tags("chapter:1")
+        await cache.delete("page")
+        await cache.close()
+        assert any(
+            "closing with 2 cache invalidations undelivered" in r.getMessage()
+            for r in caplog.records
+        )

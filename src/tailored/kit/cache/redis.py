@@ -24,7 +24,8 @@ _R = TypeVar("_R")
 
 # Callers' keys are f"{namespace}:{key}" for any string key, so the keys the cache keeps for
 # itself (tag sets) live beside them as f"{namespace}#tag:{tag}": namespaces may not contain
-# "#", so no caller's key, in this namespace or another, can ever be one of them.
+# "#", so no caller's key can ever be one of them (namespaces nested like "a" and "a:b" already
+# share keys and must not be used on one Redis anyway).
 _INTERNAL = "#"
 # Tag sets written by earlier versions, at f"{namespace}:\x00tag:{tag}": invalidate_tags still
 # drains them, so entries cached before an upgrade are invalidated like the others.

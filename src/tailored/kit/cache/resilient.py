@@ -13,7 +13,7 @@ is back. One warning is logged when an outage starts and one line when it ends.
 
 The breaker is written here rather than taken from a library: pybreaker's async support needs
 Tornado, aiobreaker has not been released since 2021, purgatory brings a unit of work and a
-message bus, and none of them can replay missed invalidations before closing.
+message bus, and none of them can replay missed invalidations before the circuit closes.
 """
 
 from __future__ import annotations
@@ -314,11 +314,24 @@ class ResilientCache:
         return self._down_since is None
 
     async def close(self) -> None:
-        """Stop any probe and close the backend."""
+        """Stop any probe, deliver missed invalidations if the backend is back, and close it.
+
+        A short-lived process (a CLI command) may end during an outage: what it could not
+        deliver is then logged, not silently lost.
+        """
         probe = self._probe
         if probe is not None:
             probe.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await probe
+        if self._pending:
+            with contextlib.suppress(*self._unreachable):
+                await self._replay()
+        if self._pending or self._lost:
+            log.warning(
+                "closing with %d cache invalidations undelivered (Redis unreachable); the"
+                " entries they named live until their TTLs",
+                len(self._pending) + self._lost,
+            )
         await self.inner.close()
         await self._local.close()
