@@ -71,7 +71,7 @@ class TestLiveness:
         finally:
             await state.close()
         assert live.status_code == 200
-        assert live.json() == {"status": "ok"}
+        assert live.json() == {"status": "ok", "cache": "ok"}
         assert ready.status_code == 503
         assert {"database", "content"} <= _failing(ready.json())
         assert ready.json()["checks"]["database"]["detail"].startswith("unreachable: ")

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from tailored.kit.cache import Cache, MemoryCache, RedisCache, create_cache
+from tailored.kit.cache import Cache, MemoryCache, RedisCache, ResilientCache, create_cache
 from tests.services import redis_url
 
 
@@ -17,20 +17,34 @@ def namespace() -> str:
     return f"test-{uuid.uuid4().hex}"
 
 
-def _url(backend: str) -> str:
-    return "memory://" if backend == "memory" else redis_url()
+def _create(backend: str, namespace: str) -> Cache:
+    if backend == "memory":
+        return create_cache("memory://", namespace=namespace)
+    if backend == "redis":
+        return RedisCache.from_url(redis_url(), namespace=namespace)
+    return create_cache(redis_url(), namespace=namespace)  # Redis behind a ResilientCache
 
 
-@pytest.fixture(params=["memory", "redis"])
+def _redis(cache: Cache) -> RedisCache | None:
+    inner = cache.inner if isinstance(cache, ResilientCache) else cache
+    return inner if isinstance(inner, RedisCache) else None
+
+
+@pytest.fixture(params=["memory", "redis", "resilient"])
 async def cache(request: pytest.FixtureRequest, namespace: str) -> AsyncIterator[Cache]:
     """A fresh cache on each backend; its namespace is emptied afterwards."""
-    cache = create_cache(_url(request.param), namespace=namespace)
+    cache = _create(request.param, namespace)
     try:
         yield cache
     finally:
         await cache.delete_prefix("")
-        if isinstance(cache, RedisCache):
-            leftover = [key async for key in cache.client.scan_iter(match=f"{namespace}:*")]
+        redis = _redis(cache)
+        if redis is not None:
+            leftover = [
+                key
+                for pattern in (f"{namespace}:*", f"{namespace}#*")
+                async for key in redis.client.scan_iter(match=pattern)
+            ]
             await cache.close()
             assert leftover == [], "delete_prefix('') left keys behind"
         else:

@@ -13,6 +13,7 @@ from tailored.kit.cache import (
     MemoryCache,
     NotANumberError,
     RedisCache,
+    ResilientCache,
     WrongTypeError,
     create_cache,
 )
@@ -201,9 +202,10 @@ async def test_namespaces_are_isolated_on_one_redis(namespace: str) -> None:
         assert await second.invalidate_tags("t") == 1
         assert await second.delete_prefix("") == 0
         assert await first.get("k") == b"a"
-        assert isinstance(first, RedisCache)
+        assert isinstance(first, ResilientCache)
+        assert isinstance(first.inner, RedisCache)
         # The prefix is there for other tools on the same Redis, and only there.
-        assert await first.client.get(f"{namespace}-a:k") == b"a"
+        assert await first.inner.client.get(f"{namespace}-a:k") == b"a"
     finally:
         await first.delete_prefix("")
         await first.close()
@@ -646,8 +648,9 @@ async def test_create_cache_picks_the_backend_by_scheme() -> None:
     assert bounded.max_entries == 10
     for url in ["redis://localhost:6379/0", "rediss://user:pw@example.com:6380/1"]:
         remote = create_cache(url, namespace="app")
-        assert isinstance(remote, RedisCache)
-        assert remote.namespace == "app"
+        assert isinstance(remote, ResilientCache)
+        assert isinstance(remote.inner, RedisCache)
+        assert remote.inner.namespace == "app"
         await remote.close()
 
 

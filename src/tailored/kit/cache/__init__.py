@@ -1,4 +1,5 @@
-"""The cache layer: one `Cache` protocol, an in-process and a Redis backend, and a lock.
+"""The cache layer: one `Cache` protocol, an in-process and a Redis backend, a wrapper that
+rides out Redis outages, and a lock.
 
 Usage::
 
@@ -17,7 +18,8 @@ from .base import Cache, CacheError, NotANumberError, WrongTypeError
 from .hot import set_until
 from .lock import CacheLock, LockError, LockLostError, LockTimeoutError, cache_lock
 from .memory import MemoryCache
-from .redis import RedisCache
+from .redis import UNREACHABLE, RedisCache
+from .resilient import ResilientCache
 
 __all__ = [
     "Cache",
@@ -29,6 +31,7 @@ __all__ = [
     "MemoryCache",
     "NotANumberError",
     "RedisCache",
+    "ResilientCache",
     "set_until",
     "WrongTypeError",
     "cache_lock",
@@ -42,14 +45,16 @@ def create_cache(url: str, *, namespace: str = "tailored") -> Cache:
     """The backend named by ``url``, with every key stored under ``f"{namespace}:"``.
 
     ``memory://`` (optionally ``memory://?max_entries=N`` for an LRU bound) keeps data in this
-    process; ``redis://``, ``rediss://`` and ``unix://`` URLs connect to Redis.
+    process; ``redis://``, ``rediss://`` and ``unix://`` URLs connect to Redis, through a
+    `ResilientCache` so that the service keeps answering while Redis is down.
     """
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme == "memory":
         return _memory(url, parts.query, namespace)
     if scheme in _REDIS_SCHEMES:
-        return RedisCache.from_url(url, namespace=namespace)
+        redis = RedisCache.from_url(url, namespace=namespace)
+        return ResilientCache(redis, unreachable=UNREACHABLE)
     supported = ", ".join(f"{name}://" for name in ("memory", *_REDIS_SCHEMES))
     raise ValueError(f"unsupported cache URL {url!r}: the scheme must be one of {supported}")
 

@@ -11,6 +11,7 @@ __all__ = [
     "CacheError",
     "NotANumberError",
     "WrongTypeError",
+    "check_namespace",
     "check_ttl",
 ]
 
@@ -25,6 +26,14 @@ class WrongTypeError(CacheError, TypeError):
 
 class NotANumberError(CacheError, ValueError):
     """A counter or score is not a number, or the result would not be one."""
+
+
+def check_namespace(namespace: str) -> None:
+    """Reject namespaces that are empty or contain "#", which marks the cache's own keys."""
+    if not namespace:
+        raise ValueError("namespace must not be empty")
+    if "#" in namespace:
+        raise ValueError(f"namespace must not contain '#', got {namespace!r}")
 
 
 def check_ttl(ttl: float | None) -> None:

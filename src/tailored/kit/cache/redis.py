@@ -8,19 +8,30 @@ from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from typing import Any, ParamSpec, TypeVar, cast
 
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError, ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.typing import EncodableT
 
-from .base import NotANumberError, WrongTypeError, check_ttl
+from .base import NotANumberError, WrongTypeError, check_namespace, check_ttl
 
-__all__ = ["RedisCache"]
+__all__ = ["UNREACHABLE", "RedisCache"]
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
 
-# Keys the cache keeps for itself (tag indexes) start with NUL right after the namespace:
-# callers' keys never do, and a whole-namespace delete_prefix("") still sweeps them.
-_INTERNAL = "\x00"
+# Callers' keys are f"{namespace}:{key}" for any string key, so the keys the cache keeps for
+# itself (tag sets) live beside them as f"{namespace}#tag:{tag}": namespaces may not contain
+# "#", so no caller's key can ever be one of them (namespaces nested like "a" and "a:b" already
+# share keys and must not be used on one Redis anyway).
+_INTERNAL = "#"
+# Tag sets written by earlier versions, at f"{namespace}:\x00tag:{tag}": invalidate_tags still
+# drains them, so entries cached before an upgrade are invalidated like the others.
+_LEGACY_TAG = ":\x00tag:"
+# The errors that mean Redis cannot be reached (refused, reset, timed out, still loading).
+UNREACHABLE: tuple[type[BaseException], ...] = (RedisConnectionError, RedisTimeoutError, OSError)
 _SCAN_COUNT = 1000
 _DELETE_BATCH = 500
 _NUMBER_ERRORS = (
@@ -50,14 +61,19 @@ for i = 2, #KEYS do
 end
 """
 
+# Only keys of type set are tag sets: the protocol has no sets, so a caller's key that happens
+# to share a legacy tag set's name (a string, a list...) is left alone.
 _INVALIDATE_TAGS = """
 local deleted = 0
 for i = 1, #KEYS do
-  local members = redis.call('SMEMBERS', KEYS[i])
-  for first = 1, #members, 500 do
-    deleted = deleted + redis.call('DEL', unpack(members, first, math.min(first + 499, #members)))
+  if redis.call('TYPE', KEYS[i]).ok == 'set' then
+    local members = redis.call('SMEMBERS', KEYS[i])
+    for first = 1, #members, 500 do
+      local last = math.min(first + 499, #members)
+      deleted = deleted + redis.call('DEL', unpack(members, first, last))
+    end
+    redis.call('DEL', KEYS[i])
   end
-  redis.call('DEL', KEYS[i])
 end
 return deleted
 """
@@ -123,8 +139,7 @@ class RedisCache:
     def __init__(
         self, client: Redis, *, namespace: str = "tailored", owns_client: bool = False
     ) -> None:
-        if not namespace:
-            raise ValueError("namespace must not be empty")
+        check_namespace(namespace)
         self.namespace = namespace
         self._client = client
         self._owns_client = owns_client
@@ -136,8 +151,20 @@ class RedisCache:
 
     @classmethod
     def from_url(cls, url: str, *, namespace: str = "tailored") -> RedisCache:
-        """Connect lazily to ``url``; `close` then closes the connection pool."""
-        client = Redis.from_url(url, decode_responses=False)
+        """Connect lazily to ``url``; `close` then closes the connection pool.
+
+        Unless the URL sets socket_connect_timeout or socket_timeout, connecting may take 1 s
+        and a reply 5 s, so an unreachable Redis is an error, not a hang. A command that fails
+        to connect is retried twice within ~0.1 s: enough to replace pooled connections after
+        a Redis restart, short enough to notice an outage at once.
+        """
+        client = Redis.from_url(
+            url,
+            decode_responses=False,
+            socket_connect_timeout=1.0,
+            socket_timeout=5.0,
+            retry=Retry(ExponentialBackoff(cap=0.05, base=0.01), retries=2),
+        )
         return cls(client, namespace=namespace, owns_client=True)
 
     @property
@@ -149,7 +176,7 @@ class RedisCache:
         return self._prefix + key
 
     def _tag_key(self, tag: str) -> str:
-        return f"{self._prefix}{_INTERNAL}tag:{tag}"
+        return f"{self.namespace}{_INTERNAL}tag:{tag}"
 
     # -- strings and keys --------------------------------------------------------------------
 
@@ -197,34 +224,32 @@ class RedisCache:
     @_translated
     async def delete_prefix(self, prefix: str) -> int:
         """Delete every key starting with ``prefix``, by SCAN and batched DEL."""
-        internal = f"{self._prefix}{_INTERNAL}".encode()
-        deleted = 0
-        batch: list[bytes] = []
-        async for raw in self._client.scan_iter(
-            match=_glob_escape(self._k(prefix)) + "*", count=_SCAN_COUNT
-        ):
-            batch.append(raw)
-            if len(batch) >= _DELETE_BATCH:
-                deleted += await self._delete_batch(batch, internal)
-                batch = []
-        if batch:
-            deleted += await self._delete_batch(batch, internal)
+        deleted = await self._delete_matching(_glob_escape(self._k(prefix)) + "*")
+        if not prefix:
+            # The whole namespace: its tag sets go too, uncounted as they are not callers' keys.
+            await self._delete_matching(_glob_escape(self.namespace + _INTERNAL) + "*")
         return deleted
 
-    async def _delete_batch(self, batch: list[bytes], internal: bytes) -> int:
-        """Delete ``batch``, counting only callers' keys."""
-        ours = [key for key in batch if key.startswith(internal)]
-        theirs = [key for key in batch if not key.startswith(internal)]
-        if ours:
-            await self._client.delete(*ours)
-        return await self._client.delete(*theirs) if theirs else 0
+    async def _delete_matching(self, pattern: str) -> int:
+        deleted = 0
+        batch: list[bytes] = []
+        async for raw in self._client.scan_iter(match=pattern, count=_SCAN_COUNT):
+            batch.append(raw)
+            if len(batch) >= _DELETE_BATCH:
+                deleted += await self._client.delete(*batch)
+                batch = []
+        if batch:
+            deleted += await self._client.delete(*batch)
+        return deleted
 
     @_translated
     async def invalidate_tags(self, *tags: str) -> int:
         """Delete every key set with any of ``tags``."""
         if not tags:
             return 0
-        keys = [self._tag_key(tag) for tag in dict.fromkeys(tags)]
+        unique = dict.fromkeys(tags)
+        keys = [self._tag_key(tag) for tag in unique]
+        keys += [f"{self.namespace}{_LEGACY_TAG}{tag}" for tag in unique]
         return int(await self._invalidate_tags(keys=keys))
 
     @_translated
