@@ -17,7 +17,7 @@ from tailored.deps import (
     SessionDep,
     StateDep,
 )
-from tailored.derived.schemas import TransformationOut, VerificationOut
+from tailored.derived.schemas import api_fields
 from tailored.errors import (
     AdminRequired,
     AppError,
@@ -54,16 +54,7 @@ LearnerProfile = Annotated[ProfileData, Depends(learner_profile_brief)]
 
 
 def _out(result: Personalized) -> PersonalizedOut:
-    return PersonalizedOut(
-        chapter_id=result.chapter_id,
-        adapter=result.adapter,
-        audience_key=result.audience_key,
-        content=result.content,
-        applied_transformations=TransformationOut.many(result.applied),
-        cached=result.cached,
-        verification=VerificationOut(ok=result.verified, issues=list(result.issues)),
-        warning=result.warning,
-    )
+    return PersonalizedOut.model_validate(api_fields(result))
 
 
 @router.post(

@@ -9,7 +9,7 @@ from pydantic import AfterValidator
 from tailored.accounts import service as accounts
 from tailored.content.endpoints import CHAPTER_ERRORS, ChapterBrief, ChapterDep
 from tailored.deps import PersonalizerDep, StateDep
-from tailored.derived.schemas import TransformationOut, VerificationOut
+from tailored.derived.schemas import api_fields
 from tailored.errors import (
     ChapterNotFound,
     InvalidChapterIdError,
@@ -59,26 +59,7 @@ TranslatorDep = Annotated[Translator, Depends(get_translator)]
 
 
 def _out(result: Translated) -> TranslationOut:
-    return TranslationOut(
-        chapter_id=result.chapter_id,
-        lang=result.lang,
-        content=result.content,
-        source=result.source,
-        translator=result.translator,
-        direction=result.direction,
-        source_hash=result.source_hash,
-        made_from=result.made_from,
-        stale=result.stale,
-        changed_sections=list(result.changed_sections),
-        cached=result.cached,
-        verification=VerificationOut(ok=result.verified, issues=list(result.issues)),
-        status=result.status.value,
-        untranslated_sections=list(result.untranslated_sections),
-        personalized=result.personalized,
-        path=result.path,
-        applied_transformations=TransformationOut.many(result.applied),
-        warning=result.warning,
-    )
+    return TranslationOut.model_validate(api_fields(result))
 
 
 @router.post(
