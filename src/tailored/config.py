@@ -45,6 +45,14 @@ class Settings(BaseSettings):
     # Argon2id cost; the defaults are argon2-cffi's (RFC 9106 low-memory profile).
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_cost_kib: int = Field(default=65536, ge=8)
+    # Login throttling (accounts/throttle.py): failures per account before it backs off, per
+    # IP address across accounts, and the first and longest lockout in seconds.
+    login_max_failures: int = Field(default=5, ge=1)
+    login_ip_max_failures: int = Field(default=50, ge=1)
+    login_backoff_seconds: float = Field(default=2.0, gt=0)
+    login_backoff_max_seconds: float = Field(default=300.0, gt=0)
+    # Special-use email domains (RFC 6761: school.local, lab.test...) accepted at registration.
+    email_allowed_special_domains: list[str] = Field(default_factory=list)
     content_dir: Path | None = None
     # Personalization: which adapter, how long shared results live, how many are kept.
     adapter: str = "rules"
