@@ -29,8 +29,8 @@ from tailored.state import AppState
 from tests.fixtures.accounts import DEFAULT_PASSWORD, unique_email
 from tests.fixtures.settings import make_settings
 
-LOGINS = 60
-USERS = 12
+LOGINS = 100
+USERS = 20
 # More hashing threads than pooled connections: if a login held its connection while hashing,
 # the other logins could not read their users and the threads would never all be busy.
 THREADS = 3
