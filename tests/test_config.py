@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
+import httpx
 import pytest
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 
+from tailored.app import create_app
 from tailored.config import DEV_SECRET_KEY, Environment, Settings, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,12 +56,64 @@ class TestProductionSecret:
         with pytest.raises(ValidationError, match="32 characters"):
             Settings(environment=Environment.production, secret_key="short")
 
-    def test_production_accepts_a_real_secret(self) -> None:
-        settings = Settings(environment=Environment.production, secret_key="x" * 40)
-        assert settings.secret_key.get_secret_value() != DEV_SECRET_KEY
+    @pytest.mark.parametrize(
+        "secret",
+        [
+            "_" * 32,
+            "x" * 40,
+            "abc" * 12,
+            "0123456789abcdefghijklmnopqrstuv" * 2,
+            "correct-horse-correct-horse-correct-horse",
+            DEV_SECRET_KEY,
+        ],
+        ids=[
+            "underscores",
+            "one-char",
+            "short-pattern",
+            "long-pattern",
+            "repeated-words",
+            "dev-key",
+        ],
+    )
+    def test_production_refuses_a_predictable_secret(self, secret: str) -> None:
+        with pytest.raises(ValidationError, match="TAILORED_SECRET_KEY") as info:
+            Settings(environment=Environment.production, secret_key=secret)
+        assert "secrets.token_urlsafe(48)" in str(info.value)
+
+    def test_production_accepts_a_random_secret(self) -> None:
+        secret = secrets.token_urlsafe(48)
+        settings = Settings(environment=Environment.production, secret_key=secret)
+        assert settings.secret_key.get_secret_value() == secret
 
     def test_secret_is_not_printed(self) -> None:
         assert DEV_SECRET_KEY not in repr(Settings())
+
+
+class TestApiDocs:
+    PATHS = ("/docs", "/redoc", "/openapi.json")
+
+    async def _statuses(self, settings: Settings) -> list[int]:
+        transport = httpx.ASGITransport(app=create_app(settings))
+        async with httpx.AsyncClient(transport=transport, base_url="http://tailored.test") as c:
+            return [(await c.get(path)).status_code for path in self.PATHS]
+
+    async def test_served_in_development(self) -> None:
+        assert await self._statuses(Settings()) == [200, 200, 200]
+
+    async def test_off_means_404_for_all_three(self) -> None:
+        settings = Settings(api_docs=False)
+        assert await self._statuses(settings) == [404, 404, 404]
+        transport = httpx.ASGITransport(app=create_app(settings))
+        async with httpx.AsyncClient(transport=transport, base_url="http://tailored.test") as c:
+            body = (await c.get("/openapi.json")).json()
+        assert body["error"] == "NotFound"
+
+    async def test_production_hides_them_unless_turned_on(self) -> None:
+        secret = secrets.token_urlsafe(48)
+        production = Settings(environment=Environment.production, secret_key=SecretStr(secret))
+        assert await self._statuses(production) == [404, 404, 404]
+        on = production.model_copy(update={"api_docs": True})
+        assert await self._statuses(on) == [200, 200, 200]
 
 
 class TestLLMSettings:

@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from tailored import __version__
 from tailored.accounts.endpoints import router as accounts_router
 from tailored.analytics.endpoints import router as analytics_router
-from tailored.config import Settings
+from tailored.config import Environment, Settings
 from tailored.content.endpoints import router as content_router
 from tailored.errors import AppError
 from tailored.health import router as health_router
@@ -52,11 +52,16 @@ def create_app(settings: Settings, *, state: AppState | None = None) -> FastAPI:
             if owned:
                 await app_state.close()
 
+    docs = settings.api_docs
+    if docs is None:
+        docs = settings.environment is not Environment.production
     app = FastAPI(
         title="Tailored",
         version=__version__,
         summary="Every chapter of your docs, adapted to each learner.",
         lifespan=lifespan,
+        # Without the schema FastAPI serves neither /docs nor /redoc.
+        openapi_url="/openapi.json" if docs else None,
     )
     if state is not None:
         app.state.tailored = state

@@ -16,8 +16,9 @@
      ├── Conflict (409)
      │    ├── EmailTaken (409)
      │    └── IngestWouldPrune (409)   content/service.py: most of the library would go
-     └── UnprocessableInput (422)
-          └── InvalidChapterIdError (422)
+     ├── UnprocessableInput (422)
+     │    └── InvalidChapterIdError (422)
+     └── TooManyAttempts (429)   accounts/throttle.py: failed logins; sends Retry-After
 
 422 from request validation uses the error name "ValidationError" with pydantic's list of
 problems as detail, each naming the field (`loc`) and what is allowed (`msg`).
@@ -25,6 +26,7 @@ problems as detail, each naming the field (`loc`) and what is allowed (`msg`).
 
 from __future__ import annotations
 
+import math
 from typing import Any, ClassVar
 
 from pydantic import BaseModel
@@ -32,7 +34,10 @@ from pydantic import BaseModel
 
 class AppError(Exception):
     status_code: ClassVar[int] = 500
-    headers: ClassVar[dict[str, str]] = {}
+    # Response headers; a class default, or set per instance (Retry-After).
+    headers: dict[str, str] = {}
+    # Response headers documented in OpenAPI: name -> OpenAPI header object.
+    documented_headers: ClassVar[dict[str, dict[str, Any]]] = {}
 
     def __init__(self, detail: Any = None) -> None:
         self.detail = detail if detail is not None else self.default_detail()
@@ -140,6 +145,23 @@ class InvalidChapterIdError(UnprocessableInput):
     pass
 
 
+class TooManyAttempts(AppError):
+    status_code = 429
+    documented_headers = {
+        "Retry-After": {
+            "description": "Seconds to wait before trying again.",
+            "schema": {"type": "integer"},
+        }
+    }
+
+    def __init__(self, retry_after: float, detail: Any = None) -> None:
+        # Whole seconds for the header, never 0 (which would invite an immediate retry).
+        seconds = max(1, math.ceil(retry_after))
+        self.retry_after = retry_after
+        self.headers = {"Retry-After": str(seconds)}
+        super().__init__(detail or f"too many failed logins; try again in {seconds} s")
+
+
 class ErrorBody(BaseModel):
     error: str
     detail: Any
@@ -151,4 +173,6 @@ def error_responses(*errors: type[AppError]) -> dict[int | str, dict[str, Any]]:
     for err in errors:
         entry = out.setdefault(err.status_code, {"description": "", "model": ErrorBody})
         entry["description"] = ", ".join(filter(None, [entry["description"], err.__name__]))
+        if err.documented_headers:
+            entry.setdefault("headers", {}).update(err.documented_headers)
     return out

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Query, Response, status
+from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request, Response, status
 from fastapi.security import HTTPAuthorizationCredentials
 
 from tailored.accounts import service
@@ -16,6 +16,7 @@ from tailored.accounts.schemas import (
     UserOut,
     UserPage,
 )
+from tailored.accounts.throttle import LoginThrottle
 from tailored.deps import (
     AdminUser,
     CacheDep,
@@ -31,6 +32,7 @@ from tailored.errors import (
     EmailTaken,
     InvalidCredentials,
     NotAuthenticated,
+    TooManyAttempts,
     UnprocessableInput,
     UserNotFound,
     error_responses,
@@ -69,11 +71,20 @@ async def register(body: RegisterIn, session: SessionDep, state: StateDep) -> Us
     return UserOut.model_validate(user)
 
 
-@router.post("/auth/login", responses=error_responses(InvalidCredentials))
-async def login(body: LoginIn, session: SessionDep, state: StateDep) -> TokenOut:
-    """Exchange email and password for a bearer token that expires."""
+@router.post("/auth/login", responses=error_responses(InvalidCredentials, TooManyAttempts))
+async def login(body: LoginIn, request: Request, session: SessionDep, state: StateDep) -> TokenOut:
+    """Exchange email and password for a bearer token that expires (failures back off: 429)."""
+    # The peer address; behind a reverse proxy, uvicorn's --forwarded-allow-ips makes it the
+    # learner's rather than the proxy's.
+    ip = request.client.host if request.client else "unknown"
     user = await service.authenticate(
-        session, state.passwords, email=body.email, password=body.password
+        session,
+        state.sessionmaker,
+        state.passwords,
+        LoginThrottle(state.cache, state.settings),
+        email=body.email,
+        password=body.password,
+        ip=ip,
     )
     token, expires_at = await service.issue_token(session, state.settings, user)
     return TokenOut(access_token=token, expires_at=expires_at)

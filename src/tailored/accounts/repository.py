@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tailored.models import AuthToken, Role, User
@@ -26,6 +26,11 @@ class UserRepository:
         self.session.add(user)
         await self.session.flush()
         return user
+
+    async def set_password_hash(self, user_id: uuid.UUID, password_hash: str) -> None:
+        await self.session.execute(
+            update(User).where(User.id == user_id).values(password_hash=password_hash)
+        )
 
     async def delete(self, user: User) -> None:
         # Rows that reference the user go by ON DELETE CASCADE in the database.

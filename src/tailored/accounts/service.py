@@ -9,10 +9,12 @@ import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tailored.accounts.repository import TokenRepository, UserRepository
+from tailored.accounts.schemas import special_use_name
 from tailored.accounts.security import Passwords, new_token, token_digest
+from tailored.accounts.throttle import LoginThrottle
 from tailored.config import Settings
 from tailored.errors import EmailTaken, InvalidCredentials, NotAuthenticated, UnprocessableInput
 from tailored.kit.cache import Cache
@@ -26,6 +28,19 @@ def _check_password_policy(password: str, settings: Settings) -> None:
         )
 
 
+def _check_email_domain(email: str, settings: Settings) -> None:
+    domain = email.rpartition("@")[2]
+    if special_use_name(domain) is None:
+        return
+    allowed = (name.strip(".").lower() for name in settings.email_allowed_special_domains)
+    if any(domain == name or domain.endswith("." + name) for name in allowed):
+        return
+    raise UnprocessableInput(
+        f"{domain} is a special-use domain that cannot receive email from outside;"
+        " an intranet install can allow it with the setting email_allowed_special_domains"
+    )
+
+
 async def register(
     session: AsyncSession,
     settings: Settings,
@@ -37,27 +52,45 @@ async def register(
     role: Role = Role.learner,
 ) -> User:
     _check_password_policy(password, settings)
+    _check_email_domain(email, settings)
+    # Hashed before the first query, so the caller's connection is not held during the hash.
+    password_hash = await passwords.hash(password)
     users = UserRepository(session)
     if await users.get_by_email(email) is not None:
         raise EmailTaken()
-    user = User(
-        email=email, password_hash=passwords.hash(password), role=role, display_name=display_name
-    )
+    user = User(email=email, password_hash=password_hash, role=role, display_name=display_name)
     return await users.add(user)
 
 
 async def authenticate(
-    session: AsyncSession, passwords: Passwords, *, email: str, password: str
+    session: AsyncSession,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    passwords: Passwords,
+    throttle: LoginThrottle,
+    *,
+    email: str,
+    password: str,
+    ip: str,
 ) -> User:
-    user = await UserRepository(session).get_by_email(email)
+    """The account for these credentials, or InvalidCredentials / TooManyAttempts.
+
+    The user is read in a short transaction of its own that ends before the password is
+    checked, so no pooled connection waits on Argon2; only a rehash (after the cost settings
+    changed) is written, in `session`.
+    """
+    await throttle.attempt(email, ip)
+    async with sessionmaker() as read:
+        user = await UserRepository(read).get_by_email(email)
     if user is None:
-        passwords.verify_dummy(password)
-        raise InvalidCredentials()
-    if not passwords.verify(user.password_hash, password):
-        raise InvalidCredentials()
-    if passwords.needs_rehash(user.password_hash):
-        user.password_hash = passwords.hash(password)
-    return user
+        await passwords.verify_dummy(password)
+    elif await passwords.verify(user.password_hash, password):
+        await throttle.succeeded(email, ip)
+        if passwords.needs_rehash(user.password_hash):
+            new_hash = await passwords.hash(password)
+            await UserRepository(session).set_password_hash(user.id, new_hash)
+        return user
+    await throttle.failed(email, ip)
+    raise InvalidCredentials()
 
 
 async def issue_token(
@@ -154,10 +187,10 @@ async def change_password(
 ) -> None:
     """Change the password and sign out every other session of this user."""
     user = await reload(session, user)
-    if not passwords.verify(user.password_hash, current_password):
+    if not await passwords.verify(user.password_hash, current_password):
         raise InvalidCredentials("current password is wrong")
     _check_password_policy(new_password, settings)
-    user.password_hash = passwords.hash(new_password)
+    user.password_hash = await passwords.hash(new_password)
     await TokenRepository(session).delete_for_user(
         user.id, keep_digest=_digest(current_token, settings)
     )
@@ -168,7 +201,7 @@ async def delete_account(
     session: AsyncSession, passwords: Passwords, user: User, *, password: str
 ) -> None:
     user = await reload(session, user)
-    if not passwords.verify(user.password_hash, password):
+    if not await passwords.verify(user.password_hash, password):
         raise InvalidCredentials("password is wrong")
     await UserRepository(session).delete(user)
 

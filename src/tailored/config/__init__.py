@@ -8,6 +8,8 @@ repository root documents every field.
 from __future__ import annotations
 
 import enum
+import math
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +47,16 @@ class Settings(BaseSettings):
     # Argon2id cost; the defaults are argon2-cffi's (RFC 9106 low-memory profile).
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_cost_kib: int = Field(default=65536, ge=8)
+    # Login throttling (accounts/throttle.py): failures per account before it backs off, per
+    # IP address across accounts, and the first and longest lockout in seconds.
+    login_max_failures: int = Field(default=5, ge=1)
+    login_ip_max_failures: int = Field(default=50, ge=1)
+    login_backoff_seconds: float = Field(default=2.0, gt=0)
+    login_backoff_max_seconds: float = Field(default=300.0, gt=0)
+    # Special-use email domains (RFC 6761: school.local, lab.test...) accepted at registration.
+    email_allowed_special_domains: list[str] = Field(default_factory=list)
+    # /docs, /redoc and /openapi.json; unset: on, except in production.
+    api_docs: bool | None = None
     content_dir: Path | None = None
     # Personalization: which adapter, how long shared results live, how many are kept.
     adapter: str = "rules"
@@ -91,10 +103,12 @@ class Settings(BaseSettings):
     def _production_needs_real_secret(self) -> Settings:
         if self.environment is Environment.production:
             secret = self.secret_key.get_secret_value()
-            if secret == DEV_SECRET_KEY or len(secret) < 32:
+            if secret == DEV_SECRET_KEY or len(secret) < 32 or _guessable(secret):
                 raise ValueError(
                     "TAILORED_SECRET_KEY must be set to a random value of at least 32 characters"
-                    " in production"
+                    " in production (this one is the default, too short or too predictable);"
+                    " generate one with: python3 -c 'import secrets;"
+                    " print(secrets.token_urlsafe(48))'"
                 )
         return self
 
@@ -112,6 +126,20 @@ class Settings(BaseSettings):
         if toml_file is not None:
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_file))
         return tuple(sources)
+
+
+def _guessable(secret: str) -> bool:
+    """A secret with under 128 bits by a simple estimate (its characters' Shannon entropy times
+    its length), or one made of a repeated pattern ("abcabc..."). secrets.token_urlsafe(32) or
+    longer clears it (none of 20,000 draws refused); a repeated character or pattern never
+    does. It cannot spot every human-made key (a keyboard row of 32 characters passes)."""
+    n = len(secret)
+    # s repeats with period p exactly when s shifted by p equals itself.
+    if any(secret[period:] == secret[:-period] for period in range(1, n // 2 + 1)):
+        return True
+    counts = Counter(secret).values()
+    bits_per_char = -sum(c / n * math.log2(c / n) for c in counts)
+    return bits_per_char * n < 128
 
 
 # Set by load_settings for the duration of one construction; pydantic-settings offers no
