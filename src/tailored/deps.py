@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
-from typing import Annotated
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -15,6 +15,7 @@ from tailored.accounts.repository import UserRepository
 from tailored.config import Settings
 from tailored.errors import AdminRequired, NotAuthenticated, UserNotFound
 from tailored.kit.cache import Cache
+from tailored.kit.db import begin_writing
 from tailored.models import Role, User
 from tailored.personalization.engine import Personalizer
 from tailored.state import AppState
@@ -34,10 +35,30 @@ async def get_settings(state: StateDep) -> Settings:
     return state.settings
 
 
-async def get_session(state: StateDep) -> AsyncIterator[AsyncSession]:
-    """The request owns the transaction: commit on success, roll back on any error."""
+# Safe methods only read (HTTP semantics); any other request may write, unless marked.
+_READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_READS_ONLY = "__tailored_reads_only__"
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
+
+
+def reads_only(endpoint: Endpoint) -> Endpoint:
+    """Mark a POST/PUT/... endpoint whose request transaction only reads (it commits early and
+    writes, if at all, in short transactions of its own): it need not wait for the writer."""
+    setattr(endpoint, _READS_ONLY, True)
+    return endpoint
+
+
+async def get_session(state: StateDep, request: Request) -> AsyncIterator[AsyncSession]:
+    """The request owns the transaction: commit on success, roll back on any error.
+
+    A request that may write begins as the writer (kit/db.py: on SQLite a transaction that
+    has read cannot start writing once another connection has written)."""
     async with state.sessionmaker() as session:
         try:
+            if request.method not in _READ_ONLY_METHODS and not getattr(
+                request.scope.get("endpoint"), _READS_ONLY, False
+            ):
+                await begin_writing(session)
             yield session
             await session.commit()
         except BaseException:

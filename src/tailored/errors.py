@@ -15,8 +15,9 @@
      │    └── UserNotFound (404)
      ├── Conflict (409)
      │    └── EmailTaken (409)
-     └── UnprocessableInput (422)
-          └── InvalidChapterIdError (422)
+     ├── UnprocessableInput (422)
+     │    └── InvalidChapterIdError (422)
+     └── DatabaseBusy (503)   kit/db.py: no turn to write within the busy timeout
 
 422 from request validation uses the error name "ValidationError" with pydantic's list of
 problems as detail, each naming the field (`loc`) and what is allowed (`msg`).
@@ -118,6 +119,15 @@ class UnprocessableInput(AppError):
 
 class InvalidChapterIdError(UnprocessableInput):
     pass
+
+
+class DatabaseBusy(AppError):
+    status_code = 503
+    headers = {"Retry-After": "1"}
+
+    @classmethod
+    def default_detail(cls) -> str:
+        return "the database is busy; try again"
 
 
 class ErrorBody(BaseModel):

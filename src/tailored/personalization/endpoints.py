@@ -9,8 +9,16 @@ from fastapi import APIRouter, Query, Response
 from fastapi.responses import StreamingResponse
 
 from tailored.content.endpoints import CHAPTER_ERRORS, ChapterDep
-from tailored.deps import AdminUser, CurrentUser, PersonalizerDep, SessionDep, StateDep
+from tailored.deps import (
+    AdminUser,
+    CurrentUser,
+    PersonalizerDep,
+    SessionDep,
+    StateDep,
+    reads_only,
+)
 from tailored.errors import AdminRequired, AppError, NotAuthenticated, error_responses
+from tailored.kit.paging import Limit, Offset
 from tailored.personalization import service
 from tailored.personalization.engine import Personalized
 from tailored.personalization.schemas import (
@@ -50,6 +58,7 @@ def _out(result: Personalized) -> PersonalizedOut:
     response_model=PersonalizedOut,
     responses=LEARNER_ERRORS,
 )
+@reads_only
 async def personalize(
     chapter: ChapterDep,
     user: CurrentUser,
@@ -89,6 +98,7 @@ def _sse(event: str, data: object) -> str:
         },
     },
 )
+@reads_only
 async def personalize_stream(
     chapter: ChapterDep,
     user: CurrentUser,
@@ -145,8 +155,8 @@ async def set_session_mode(
 async def my_history(
     user: CurrentUser,
     session: SessionDep,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> list[HistoryItem]:
     """The chapters I personalized, newest first."""
     rows = await service.history(session, user.id, limit=limit, offset=offset)
@@ -157,6 +167,7 @@ async def my_history(
     "/admin/chapters/{chapter_id:path}/personalize",
     responses={**CHAPTER_ERRORS, **error_responses(NotAuthenticated, AdminRequired)},
 )
+@reads_only
 async def personalize_for_profile(
     body: PersonalizeForProfileIn,
     chapter: ChapterDep,

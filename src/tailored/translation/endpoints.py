@@ -8,7 +8,14 @@ from pydantic import AfterValidator
 
 from tailored.accounts import service as accounts
 from tailored.content.endpoints import CHAPTER_ERRORS, ChapterDep
-from tailored.deps import CacheDep, PersonalizerDep, SessionDep, SettingsDep, StateDep
+from tailored.deps import (
+    CacheDep,
+    PersonalizerDep,
+    SessionDep,
+    SettingsDep,
+    StateDep,
+    reads_only,
+)
 from tailored.errors import (
     ChapterNotFound,
     InvalidChapterIdError,
@@ -84,6 +91,7 @@ def _out(result: Translated) -> TranslationOut:
     "/chapters/{chapter_id:path}/translate",
     responses=TRANSLATE_ERRORS,
 )
+@reads_only
 async def translate(
     chapter: ChapterDep,
     lang: Language,
