@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from tailored.app import create_app
 from tailored.config import Environment, Settings
 from tailored.content import service as content
+from tailored.errors import DatabaseBusy
 from tailored.kit.db import begin_writing, create_engine, create_sessionmaker, transaction
 from tailored.kit.migrate import upgrade_async
 from tailored.models import RequestLog
@@ -258,6 +259,30 @@ class TestBeginWriting:
             await begin_writing(session)  # would wait 0.5 s and raise if a turn leaked
             await session.execute(text("UPDATE counter SET n = 1"))
             await session.commit()
+
+
+class TestAnotherProcess:
+    async def test_writer_waits_for_another_process_then_is_busy(self, tmp_path: Path) -> None:
+        """Two engines on one file, as two worker processes: the second waits its busy timeout
+        for the first's write lock (SQLite's busy handler), then gets DatabaseBusy, not a 500."""
+        url = f"sqlite+aiosqlite:///{tmp_path / 'two.db'}"
+        first, second = create_engine(url), create_engine(url, busy_timeout=0.3)
+        try:
+            async with first.begin() as conn:
+                await conn.execute(text("CREATE TABLE t (n INTEGER)"))
+            async with create_sessionmaker(first)() as holder:
+                await begin_writing(holder)
+                async with create_sessionmaker(second)() as waiter:
+                    with pytest.raises(DatabaseBusy):
+                        await begin_writing(waiter)
+                await holder.commit()
+            async with create_sessionmaker(second)() as writer:
+                await begin_writing(writer)  # the turn was not leaked by the failure
+                await writer.execute(text("INSERT INTO t VALUES (1)"))
+                await writer.commit()
+        finally:
+            await first.dispose()
+            await second.dispose()
 
 
 class TestBusyDatabase:

@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, event, make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -32,6 +33,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from tailored.errors import DatabaseBusy
 
 SUPPORTED_SCHEMES = ("sqlite+aiosqlite", "postgresql+asyncpg")
+SQLITE_BUSY = 5
 # How long a writer waits for the one before it, in this process (the lock) or another (SQLite).
 BUSY_TIMEOUT_S = 5.0
 # The execution option that makes `_sqlite_begin` emit BEGIN IMMEDIATE.
@@ -130,10 +132,11 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
 async def begin_writing(session: AsyncSession) -> None:
     """Begin `session`'s transaction as the database's writer; call it before the first query.
 
-    On SQLite: wait (at most the busy timeout, else DatabaseBusy) for this process's writer
-    lock, held until the transaction ends, and begin with BEGIN IMMEDIATE. Elsewhere, and for a
-    session bound to a connection (tests' outer transaction) or already in a transaction:
-    nothing. Never call it while this task holds the lock already: it would wait for itself.
+    On SQLite: wait for this process's writer lock, held until the transaction ends, then
+    BEGIN IMMEDIATE (which waits for writers in other processes); DatabaseBusy when either wait
+    passes the busy timeout. Elsewhere, and for a session bound to a connection (tests' outer
+    transaction) or already in a transaction: nothing. Never call it while this task holds the
+    lock already: it would wait for itself.
     """
     bind = session.bind
     if not isinstance(bind, AsyncEngine) or session.in_transaction():
@@ -149,9 +152,17 @@ async def begin_writing(session: AsyncSession) -> None:
     session.info[_HELD] = writer.lock
     try:
         await session.connection(execution_options={_WRITER_OPTION: True})
-    except BaseException:
+    except BaseException as exc:
         _release(session)
+        # Another process held the write lock for the whole busy_timeout.
+        if isinstance(exc, OperationalError) and _sqlite_code(exc) == SQLITE_BUSY:
+            raise DatabaseBusy() from exc
         raise
+
+
+def _sqlite_code(exc: OperationalError) -> int | None:
+    code = getattr(exc.orig, "sqlite_errorcode", None)
+    return code & 0xFF if isinstance(code, int) else None  # the primary code
 
 
 def _release(session: Session | AsyncSession) -> None:
