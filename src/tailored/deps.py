@@ -38,10 +38,10 @@ async def get_settings(state: StateDep) -> Settings:
 # Safe methods only read (HTTP semantics); any other request may write, unless marked.
 _READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _READS_ONLY = "__tailored_reads_only__"
-Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
+_Endpoint = TypeVar("_Endpoint", bound=Callable[..., Any])
 
 
-def reads_only(endpoint: Endpoint) -> Endpoint:
+def reads_only(endpoint: _Endpoint) -> _Endpoint:
     """Mark a POST/PUT/... endpoint whose request transaction only reads (it commits early and
     writes, if at all, in short transactions of its own): it need not wait for the writer."""
     setattr(endpoint, _READS_ONLY, True)

@@ -33,7 +33,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from tailored.errors import DatabaseBusy
 
 SUPPORTED_SCHEMES = ("sqlite+aiosqlite", "postgresql+asyncpg")
-SQLITE_BUSY = 5
+_SQLITE_BUSY = 5
 # How long a writer waits for the one before it, in this process (the lock) or another (SQLite).
 BUSY_TIMEOUT_S = 5.0
 # The execution option that makes `_sqlite_begin` emit BEGIN IMMEDIATE.
@@ -155,7 +155,7 @@ async def begin_writing(session: AsyncSession) -> None:
     except BaseException as exc:
         _release(session)
         # Another process held the write lock for the whole busy_timeout.
-        if isinstance(exc, OperationalError) and _sqlite_code(exc) == SQLITE_BUSY:
+        if isinstance(exc, OperationalError) and _sqlite_code(exc) == _SQLITE_BUSY:
             raise DatabaseBusy() from exc
         raise
 
