@@ -112,7 +112,9 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         # Logged with the trace for operators; the client never sees internals.
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return _error(500, "InternalError", "internal server error")
+        # Starlette re-raises after this response and uvicorn then drops the connection;
+        # saying so lets a keep-alive client send its next request on a new one.
+        return _error(500, "InternalError", "internal server error", {"Connection": "close"})
 
 
 def app_from_environment() -> FastAPI:

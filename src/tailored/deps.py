@@ -22,7 +22,7 @@ from tailored.accounts.repository import UserRepository
 from tailored.config import Settings
 from tailored.errors import AdminRequired, NotAuthenticated, UserNotFound
 from tailored.kit.cache import Cache
-from tailored.kit.db import transaction
+from tailored.kit.db import begin_writing, transaction
 from tailored.models import Role, User
 from tailored.personalization.engine import Personalizer
 from tailored.state import AppState
@@ -42,10 +42,20 @@ async def get_settings(state: StateDep) -> Settings:
     return state.settings
 
 
-async def get_session(state: StateDep) -> AsyncIterator[AsyncSession]:
-    """The request owns the transaction: commit on success, roll back on any error."""
+# Safe methods only read (HTTP semantics); any other request that takes a session may write.
+# (Routes that generate take no SessionDep at all: see the transaction rule above.)
+_READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+async def get_session(state: StateDep, request: Request) -> AsyncIterator[AsyncSession]:
+    """The request owns the transaction: commit on success, roll back on any error.
+
+    A request that may write begins as the writer (kit/db.py: on SQLite a transaction that
+    has read cannot start writing once another connection has written)."""
     async with state.sessionmaker() as session:
         try:
+            if request.method not in _READ_ONLY_METHODS:
+                await begin_writing(session)
             yield session
             await session.commit()
         except BaseException:

@@ -18,7 +18,8 @@
      │    └── IngestWouldPrune (409)   content/service.py: most of the library would go
      ├── UnprocessableInput (422)
      │    └── InvalidChapterIdError (422)
-     └── TooManyAttempts (429)   accounts/throttle.py: failed logins; sends Retry-After
+     ├── TooManyAttempts (429)   accounts/throttle.py: failed logins; sends Retry-After
+     └── DatabaseBusy (503)   kit/db.py: no turn to write within the busy timeout
 
 422 from request validation uses the error name "ValidationError" with pydantic's list of
 problems as detail, each naming the field (`loc`) and what is allowed (`msg`).
@@ -160,6 +161,15 @@ class TooManyAttempts(AppError):
         self.retry_after = retry_after
         self.headers = {"Retry-After": str(seconds)}
         super().__init__(detail or f"too many failed logins; try again in {seconds} s")
+
+
+class DatabaseBusy(AppError):
+    status_code = 503
+    headers = {"Retry-After": "1"}
+
+    @classmethod
+    def default_detail(cls) -> str:
+        return "the database is busy; try again"
 
 
 class ErrorBody(BaseModel):

@@ -43,7 +43,11 @@ class AppState:
         llm: ProviderChain | None = None,
     ) -> AppState:
         """Build from settings; tests pass their own engine, sessionmaker, cache or adapter."""
-        engine = engine or create_engine(settings.database_url)
+        engine = engine or create_engine(
+            settings.database_url,
+            pool_size=settings.database_pool_size,
+            max_overflow=settings.database_max_overflow,
+        )
         sessionmaker = sessionmaker or create_sessionmaker(engine)
         cache = cache or create_cache(settings.cache_url, namespace=settings.cache_namespace)
         recorder = Recorder(sessionmaker)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request, Response, status
+from fastapi import APIRouter, BackgroundTasks, Depends, Request, Response, status
 from fastapi.security import HTTPAuthorizationCredentials
 
 from tailored.accounts import service
@@ -37,6 +37,7 @@ from tailored.errors import (
     UserNotFound,
     error_responses,
 )
+from tailored.kit.paging import Limit, Offset
 from tailored.models import User
 from tailored.state import AppState
 
@@ -162,8 +163,8 @@ async def delete_me(
 async def list_users(
     _admin: AdminUser,
     session: SessionDep,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> UserPage:
     """Every account, oldest first (admin)."""
     users, total = await UserRepository(session).list(limit=limit, offset=offset)

@@ -39,6 +39,10 @@ class Settings(BaseSettings):
 
     environment: Environment = Environment.development
     database_url: str = "sqlite+aiosqlite:///tailored.db"
+    # Connections one API process keeps open (pool) and may open beyond them for a burst
+    # (overflow, closed again when returned: that is connection churn). See tailored.example.toml.
+    database_pool_size: int = Field(default=32, ge=1)
+    database_max_overflow: int = Field(default=8, ge=0)
     cache_url: str = "memory://"
     cache_namespace: str = "tailored"
     secret_key: SecretStr = SecretStr(DEV_SECRET_KEY)

@@ -21,6 +21,8 @@ from sqlalchemy import Table, insert, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from tailored.errors import DatabaseBusy
+from tailored.kit.db import begin_writing
 from tailored.models import Base, PersonalizedResult
 
 log = logging.getLogger("tailored.recorder")
@@ -41,6 +43,7 @@ class Recorder:
         self._touches: Counter[str] = Counter()
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
         self._lock = asyncio.Lock()
 
     def add(self, model: type[Base], **values: Any) -> None:
@@ -59,29 +62,32 @@ class Recorder:
 
     def start(self) -> None:
         if self._task is None:
+            self._stopping = False
             self._task = asyncio.create_task(self._run(), name="tailored-recorder")
 
     async def stop(self) -> None:
+        """End the writer task and write what is queued. A write in progress finishes first:
+        cancelled during its commit, its rows would be queued again and written twice."""
         if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+            self._stopping = True
+            self._wake.set()
+            await self._task
             self._task = None
         await self.flush()
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=self._interval)
             except TimeoutError:
                 pass
             self._wake.clear()
+            if self._stopping:
+                return  # stop() writes the rest
             try:
                 await self.flush()
-            except (DBAPIError, OSError):
-                # The database is away; rows stay queued and the next round tries again.
+            except (DBAPIError, OSError, DatabaseBusy):
+                # The database is away or busy; rows stay queued and the next round tries again.
                 log.exception("could not write %d recorded rows", self.pending)
 
     async def flush(self) -> None:
@@ -104,8 +110,11 @@ class Recorder:
     async def _write(
         self, rows: list[tuple[type[Base], dict[str, Any]]], touches: Counter[str]
     ) -> None:
+        tables = _by_table(rows)
         async with self._sessionmaker() as session:
-            for model, values in _by_table(rows).items():
+            # In turn with requests' writes (a queue, not SQLite's polling), one batch at a time.
+            await begin_writing(session)
+            for model, values in tables.items():
                 await session.execute(insert(_table(model)), values)
             now = datetime.now(UTC)
             for key, hits in touches.items():
@@ -120,6 +129,7 @@ class Recorder:
         for model, values in rows:
             async with self._sessionmaker() as session:
                 try:
+                    await begin_writing(session)
                     await session.execute(insert(_table(model)), [values])
                     await session.commit()
                 except IntegrityError:

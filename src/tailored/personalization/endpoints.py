@@ -26,6 +26,7 @@ from tailored.errors import (
     error_responses,
 )
 from tailored.kit.db import transaction
+from tailored.kit.paging import Limit, Offset
 from tailored.markdown.render import render_html_async
 from tailored.personalization import service
 from tailored.personalization.engine import Personalized
@@ -145,8 +146,8 @@ async def set_session_mode(
 async def my_history(
     user: CurrentUser,
     session: SessionDep,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> list[HistoryItem]:
     """The chapters I personalized, newest first."""
     rows = await service.history(session, user.id, limit=limit, offset=offset)
