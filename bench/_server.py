@@ -161,9 +161,9 @@ class Server:
 
 
 def summarize_errors(problems: list[str], limit: int = 5) -> str:
-    """'N logged errors' and the most frequent distinct ones, each with its count."""
+    """The number of tracebacks and the most frequent distinct ones, each with its count."""
     counted = Counter(problems).most_common(limit)
-    return f"server log: {len(problems)} logged errors" + "".join(
+    return f"server log: {len(problems)} tracebacks" + "".join(
         f"\n  {n} x {line[:300]}" for line, n in counted
     )
 
