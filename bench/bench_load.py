@@ -82,6 +82,7 @@ PROFILES: list[dict[str, Any]] = [
         "role": "researcher",
     },
 ]
+# Connection refused or reset, a cut-off answer, a malformed status line or header.
 TRANSPORT_ERRORS = (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError)
 
 
@@ -243,7 +244,7 @@ async def measure(server: Server, args: argparse.Namespace, name: str, label: st
     if not spanish:
         del weights["translate-es"]
         print("# translate lang=es SKIPPED: the server offers no machine translator for es")
-    kinds = {name: Kind(cached=0 if name in SAYS_CACHED else None) for name in weights}
+    kinds = {kind: Kind(cached=0 if kind in SAYS_CACHED else None) for kind in weights}
     run = Run(name, label, chapters, weights, kinds)
     learners = [
         Learner(i, Connection(server.port, token), random.Random(args.seed * 1000 + i))
