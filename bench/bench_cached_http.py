@@ -28,18 +28,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import signal
-import socket
-import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Protocol
 
 import httpx
-from _common import ROOT, TEXTBOOK, machine_line, median, percentile, table, verdict
+from _common import machine_line, median, percentile, table, verdict
+from _server import Server, cpu_seconds, summarize_errors
 
 EMAIL = "bench@example.org"
 PASSWORD = "a long passphrase for benchmarks"
@@ -54,7 +50,6 @@ PROFILE = {
 }
 P99_GOAL = 1.5
 THROUGHPUT_GOAL = 2 / 3
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
@@ -114,115 +109,6 @@ HEADERS = [
     "errors",
     "body bytes",
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def process_tree(pid: int) -> list[int]:
-    """`pid` and its descendants (uvicorn --workers forks a supervisor's children)."""
-    found = [pid]
-    for current in found:
-        try:
-            tasks = os.listdir(f"/proc/{current}/task")
-        except FileNotFoundError:
-            continue
-        for task in tasks:
-            try:
-                children = Path(f"/proc/{current}/task/{task}/children").read_text().split()
-            except OSError:
-                continue
-            found.extend(int(c) for c in children)
-    return found
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU time of these processes (all their threads), from /proc."""
-    total = 0
-    for pid in pids:
-        try:
-            stat = Path(f"/proc/{pid}/stat").read_text()
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2 :].split()
-        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
-    return total / CLK_TCK
-
-
-class Server:
-    def __init__(
-        self, workers: int, log_level: str, database_url: str | None, cache_url: str
-    ) -> None:
-        self.tmp = tempfile.TemporaryDirectory(prefix="tailored-bench-")
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        env = {
-            **os.environ,
-            "TAILORED_DATABASE_URL": database_url
-            or f"sqlite+aiosqlite:///{self.tmp.name}/bench.db",
-            "TAILORED_CACHE_URL": cache_url,
-            # A fresh PostgreSQL database is migrated by the server itself.
-            "TAILORED_AUTO_MIGRATE": "true",
-            "TAILORED_ARGON2_TIME_COST": "1",
-            "TAILORED_ARGON2_MEMORY_COST_KIB": "1024",
-            "TAILORED_LOG_LEVEL": log_level,
-        }
-        env.pop("TAILORED_CONFIG_FILE", None)
-        command = [
-            str(ROOT / ".venv" / "bin" / "tailored"),
-            "serve",
-            "--content",
-            str(TEXTBOOK),
-            "--port",
-            str(self.port),
-            "--workers",
-            str(workers),
-        ]
-        self.command = " ".join(command)
-        self.log = Path(self.tmp.name) / "server.log"
-        with self.log.open("wb") as out:
-            self.proc = subprocess.Popen(
-                command,
-                cwd=self.tmp.name,
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-
-    async def wait_ready(self, timeout: float = 90.0) -> None:
-        deadline = time.monotonic() + timeout
-        async with httpx.AsyncClient(base_url=self.base) as client:
-            while time.monotonic() < deadline:
-                if self.proc.poll() is not None:
-                    raise RuntimeError(f"server exited:\n{self.log.read_text()[-3000:]}")
-                try:
-                    if (await client.get("/healthz")).status_code == 200:
-                        return
-                except httpx.TransportError:
-                    pass
-                await asyncio.sleep(0.2)
-        raise RuntimeError(f"server not ready in {timeout}s:\n{self.log.read_text()[-3000:]}")
-
-    def pids(self) -> list[int]:
-        return process_tree(self.proc.pid)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            # Our own process group (start_new_session): the supervisor and its workers.
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-        if os.environ.get("BENCH_KEEP_LOG"):
-            Path(os.environ["BENCH_KEEP_LOG"]).write_bytes(self.log.read_bytes())
-        self.tmp.cleanup()
 
 
 async def learner_headers(client: httpx.AsyncClient) -> dict[str, str]:
@@ -486,29 +372,10 @@ async def main(args: argparse.Namespace) -> int:
                 ],
             )
         )
-        lines = server.log.read_text(errors="replace").splitlines()
-        # A traceback's first line follows the log message that names what failed.
-        problems = [
-            f"{lines[i - 1].strip()} -> {_first_unindented(lines[i + 1 :])}"
-            for i, line in enumerate(lines)
-            if line.startswith("Traceback") and i > 0 and _is_message(lines[i - 1])
-        ]
-        print(
-            f"\nserver log: {len(problems)} logged errors"
-            + "".join(f"\n  {line[:300]}" for line in problems[:5])
-        )
+        print(f"\n{summarize_errors(server.logged_errors())}")
         return 0
     finally:
         server.stop()
-
-
-def _is_message(line: str) -> bool:
-    """A log message, not a blank line or the joint between two chained tracebacks."""
-    return bool(line.strip()) and not line.startswith((" ", "The above", "During handling"))
-
-
-def _first_unindented(lines: list[str]) -> str:
-    return next((line for line in lines if not line.startswith(" ")), "")
 
 
 def parse_args() -> argparse.Namespace:
