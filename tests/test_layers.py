@@ -22,7 +22,8 @@ WIRING = {
 }
 # Each layer may import only from the layers before it (and itself).
 LAYERS = [
-    {"kit", "errors"},
+    {"errors"},
+    {"kit"},
     {"config"},
     {"models"},
     {"markdown"},

@@ -89,7 +89,7 @@ class TestUnexpectedError:
             assert failed.headers["connection"] == "close"
             after = await client.get("/healthz")
             assert after.status_code == 200
-            assert after.json() == {"status": "ok"}
+            assert after.json()["status"] == "ok"
 
     async def test_a_client_reusing_its_connection_gets_its_next_answer(
         self, server_port: int
@@ -103,6 +103,7 @@ class TestUnexpectedError:
                 assert b'"InternalError"' in body
                 # Without `Connection: close` this went out on the dropped connection.
                 status, _, body = await asyncio.wait_for(client.get("/healthz"), timeout=10)
-                assert (status, body) == (200, b'{"status":"ok"}')
+                assert status == 200
+                assert body.startswith(b'{"status":"ok"')
         finally:
             await client.close()

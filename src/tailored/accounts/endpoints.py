@@ -37,6 +37,7 @@ from tailored.errors import (
     UserNotFound,
     error_responses,
 )
+from tailored.kit.db import transaction
 from tailored.kit.paging import Limit, Offset
 from tailored.models import User
 from tailored.state import AppState
@@ -59,27 +60,27 @@ async def _forget_user_now_and_after_commit(
     status_code=status.HTTP_201_CREATED,
     responses=error_responses(EmailTaken, UnprocessableInput),
 )
-async def register(body: RegisterIn, session: SessionDep, state: StateDep) -> UserOut:
+async def register(body: RegisterIn, state: StateDep) -> UserOut:
     """Create a learner account."""
-    user = await service.register(
-        session,
-        state.settings,
-        state.passwords,
-        email=body.email,
-        password=body.password,
-        display_name=body.display_name,
+    # Slow work (Argon2) first, then a short writing transaction: no SessionDep here.
+    password_hash = await service.new_password_hash(
+        state.settings, state.passwords, email=body.email, password=body.password
     )
+    async with transaction(state.sessionmaker, write=True) as session:
+        user = await service.add_user(
+            session, email=body.email, password_hash=password_hash, display_name=body.display_name
+        )
     return UserOut.model_validate(user)
 
 
 @router.post("/auth/login", responses=error_responses(InvalidCredentials, TooManyAttempts))
-async def login(body: LoginIn, request: Request, session: SessionDep, state: StateDep) -> TokenOut:
+async def login(body: LoginIn, request: Request, state: StateDep) -> TokenOut:
     """Exchange email and password for a bearer token that expires (failures back off: 429)."""
     # The peer address; behind a reverse proxy, uvicorn's --forwarded-allow-ips makes it the
     # learner's rather than the proxy's.
     ip = request.client.host if request.client else "unknown"
+    # No SessionDep: the password check runs outside any transaction (see service.authenticate).
     user = await service.authenticate(
-        session,
         state.sessionmaker,
         state.passwords,
         LoginThrottle(state.cache, state.settings),
@@ -87,7 +88,8 @@ async def login(body: LoginIn, request: Request, session: SessionDep, state: Sta
         password=body.password,
         ip=ip,
     )
-    token, expires_at = await service.issue_token(session, state.settings, user)
+    async with transaction(state.sessionmaker, write=True) as session:
+        token, expires_at = await service.issue_token(session, state.settings, user)
     return TokenOut(access_token=token, expires_at=expires_at)
 
 

@@ -18,6 +18,7 @@ from tailored.accounts.throttle import LoginThrottle
 from tailored.config import Settings
 from tailored.errors import EmailTaken, InvalidCredentials, NotAuthenticated, UnprocessableInput
 from tailored.kit.cache import Cache
+from tailored.kit.db import transaction
 from tailored.models import AuthToken, Role, User
 
 
@@ -51,10 +52,30 @@ async def register(
     display_name: str | None = None,
     role: Role = Role.learner,
 ) -> User:
+    password_hash = await new_password_hash(settings, passwords, email=email, password=password)
+    return await add_user(
+        session, email=email, password_hash=password_hash, role=role, display_name=display_name
+    )
+
+
+async def new_password_hash(
+    settings: Settings, passwords: Passwords, *, email: str, password: str
+) -> str:
+    """Check a new account's password and email against policy, then hash the password (in the
+    hashing pool: call it before opening a transaction, so none waits on Argon2)."""
     _check_password_policy(password, settings)
     _check_email_domain(email, settings)
-    # Hashed before the first query, so the caller's connection is not held during the hash.
-    password_hash = await passwords.hash(password)
+    return await passwords.hash(password)
+
+
+async def add_user(
+    session: AsyncSession,
+    *,
+    email: str,
+    password_hash: str,
+    role: Role = Role.learner,
+    display_name: str | None = None,
+) -> User:
     users = UserRepository(session)
     if await users.get_by_email(email) is not None:
         raise EmailTaken()
@@ -63,7 +84,6 @@ async def register(
 
 
 async def authenticate(
-    session: AsyncSession,
     sessionmaker: async_sessionmaker[AsyncSession],
     passwords: Passwords,
     throttle: LoginThrottle,
@@ -75,8 +95,8 @@ async def authenticate(
     """The account for these credentials, or InvalidCredentials / TooManyAttempts.
 
     The user is read in a short transaction of its own that ends before the password is
-    checked, so no pooled connection waits on Argon2; only a rehash (after the cost settings
-    changed) is written, in `session`.
+    checked, so no pooled connection waits on Argon2; a rehash (after the cost settings
+    changed) is written in another.
     """
     await throttle.attempt(email, ip)
     async with sessionmaker() as read:
@@ -87,7 +107,8 @@ async def authenticate(
         await throttle.succeeded(email, ip)
         if passwords.needs_rehash(user.password_hash):
             new_hash = await passwords.hash(password)
-            await UserRepository(session).set_password_hash(user.id, new_hash)
+            async with transaction(sessionmaker, write=True) as session:
+                await UserRepository(session).set_password_hash(user.id, new_hash)
         return user
     await throttle.failed(email, ip)
     raise InvalidCredentials()

@@ -66,7 +66,10 @@ def clear(ctx: typer.Context) -> None:
     settings = settings_from(ctx)
 
     async def _clear() -> tuple[int, int]:
-        async with open_state(settings) as state, transaction(state.sessionmaker) as session:
+        async with (
+            open_state(settings) as state,
+            transaction(state.sessionmaker, write=True) as session,
+        ):
             results = await housekeeping.clear(session, state.personalizer)
             translations = await housekeeping.clear_translations(session, state.translator)
             return results, translations

@@ -69,7 +69,7 @@ def ingest_folder(settings: Settings, directory: Path, *, prune: bool = False) -
                 def advance(_chapter_id: str, total: int) -> None:
                     progress.update(task, total=total, advance=1)
 
-                async with transaction(state.sessionmaker) as session:
+                async with transaction(state.sessionmaker, write=True) as session:
                     report = await service.ingest(
                         session, directory, on_chapter=advance, prune=prune
                     )

@@ -20,7 +20,10 @@ def cleanup(ctx: typer.Context) -> None:
     settings = settings_from(ctx)
 
     async def _cleanup() -> housekeeping.CleanupReport:
-        async with open_state(settings) as state, transaction(state.sessionmaker) as session:
+        async with (
+            open_state(settings) as state,
+            transaction(state.sessionmaker, write=True) as session,
+        ):
             return await housekeeping.cleanup(session, settings, state.personalizer)
 
     r = run(_cleanup())

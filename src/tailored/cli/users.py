@@ -38,7 +38,10 @@ def create_admin(
     settings = settings_from(ctx)
 
     async def _create() -> None:
-        async with open_state(settings) as state, transaction(state.sessionmaker) as session:
+        async with (
+            open_state(settings) as state,
+            transaction(state.sessionmaker, write=True) as session,
+        ):
             await service.register(
                 session,
                 settings,

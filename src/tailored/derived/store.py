@@ -128,7 +128,7 @@ class ResultStore(Generic[Row]):
             "expires_at": now + life,
             **columns,
         }
-        async with transaction(self.sessionmaker) as db:
+        async with transaction(self.sessionmaker, write=True) as db:
             await DerivedRepository(db, self.model).put(values)
         # After the commit: a process that waited on the lock finds the hot copy or the row.
         await self._hot_copy(key, chapter_id, outcome, values["expires_at"])

@@ -179,10 +179,16 @@ def _writer_done(session: Session, transaction: SessionTransaction) -> None:
 
 
 @asynccontextmanager
-async def transaction(maker: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
-    """A unit of work outside a request (CLI, jobs): commit on success, roll back on error."""
+async def transaction(
+    maker: async_sessionmaker[AsyncSession], *, write: bool = False
+) -> AsyncIterator[AsyncSession]:
+    """A short unit of work of its own (CLI, jobs, engines, routes that do slow work outside
+    the request): commit on success, roll back on error. `write=True` begins it as the writer
+    (see `begin_writing`): use it when it reads before it writes."""
     async with maker() as session:
         try:
+            if write:
+                await begin_writing(session)
             yield session
             await session.commit()
         except BaseException:
