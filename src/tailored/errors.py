@@ -19,12 +19,13 @@
           └── InvalidChapterIdError (422)
 
 422 from request validation uses the error name "ValidationError" with pydantic's list of
-problems as detail, each naming the field (`loc`) and what is allowed (`msg`).
+problems as detail, each naming the field (`loc`) and what is allowed (`msg`); a body that is
+not JSON text (bad UTF-8, nesting too deep) is one of those too (`type` "json_invalid").
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel
 
@@ -142,6 +143,19 @@ class InvalidChapterIdError(UnprocessableInput):
 class ErrorBody(BaseModel):
     error: str
     detail: Any
+
+
+class ValidationProblem(BaseModel):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ValidationErrorBody(BaseModel):
+    """What request validation answers (422): the fields at fault and what each allows."""
+
+    error: Literal["ValidationError"]
+    detail: list[ValidationProblem]
 
 
 def error_responses(*errors: type[AppError]) -> dict[int | str, dict[str, Any]]:

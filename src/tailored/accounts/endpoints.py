@@ -152,7 +152,8 @@ async def list_users(
     _admin: AdminUser,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    # Bounded: a 64-bit overflow was a database error (500) instead of a 422.
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
 ) -> UserPage:
     """Every account, oldest first (admin)."""
     users, total = await UserRepository(session).list(limit=limit, offset=offset)

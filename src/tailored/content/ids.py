@@ -10,11 +10,22 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-__all__ = ["MAX_CHAPTER_ID_LENGTH", "InvalidChapterId", "resolve_inside", "validate_chapter_id"]
+__all__ = [
+    "CHAPTER_ID_PATTERN",
+    "MAX_CHAPTER_ID_LENGTH",
+    "InvalidChapterId",
+    "resolve_inside",
+    "validate_chapter_id",
+]
 
 MAX_CHAPTER_ID_LENGTH = 200
 
-_SEGMENT_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+_SEGMENT = r"[A-Za-z0-9][A-Za-z0-9._-]*"
+_SEGMENT_RE = re.compile(_SEGMENT)
+# Everything `validate_chapter_id` accepts, as the OpenAPI document publishes it (with
+# MAX_CHAPTER_ID_LENGTH): a segment starting with a letter or digit can be neither "." nor
+# "..", and the character set leaves out "%", backslash, control characters and empty segments.
+CHAPTER_ID_PATTERN = rf"^{_SEGMENT}(/{_SEGMENT})*$"
 
 
 class InvalidChapterId(ValueError):

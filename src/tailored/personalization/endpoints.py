@@ -155,7 +155,8 @@ async def my_history(
     user: CurrentUser,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    # Bounded: a 64-bit overflow was a database error (500) instead of a 422.
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
 ) -> list[HistoryItem]:
     """The chapters I personalized, newest first."""
     rows = await service.history(session, user.id, limit=limit, offset=offset)
