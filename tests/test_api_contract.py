@@ -385,6 +385,7 @@ class TestSchemathesis:
     ) -> None:
         caller = await _caller(who, state, client)
         schema = schemathesis.openapi.from_dict(await _spec(client))
+        schema.validate()  # a valid OpenAPI document, first of all
         operations = [r.ok() for r in schema.get_all_operations() if isinstance(r, Ok)]
         operations.sort(key=lambda op: (op.method.upper(), op.path) in LAST)
         loop = asyncio.get_running_loop()
