@@ -9,7 +9,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "src" / "tailored"
 # Build and connect; they may import anything and nothing imports them.
-WIRING = {"app", "cli", "deps", "state", "housekeeping", "migrations", "__init__", "__main__"}
+WIRING = {
+    "app",
+    "cli",
+    "deps",
+    "state",
+    "housekeeping",
+    "openapi",
+    "migrations",
+    "__init__",
+    "__main__",
+}
 # Each layer may import only from the layers before it (and itself).
 LAYERS = [
     {"kit", "errors"},
