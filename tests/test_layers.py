@@ -16,6 +16,7 @@ WIRING = {
     "state",
     "health",
     "housekeeping",
+    "openapi",
     "migrations",
     "__init__",
     "__main__",

@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from tailored import __version__
 from tailored.accounts.endpoints import router as accounts_router
@@ -21,6 +22,7 @@ from tailored.content.endpoints import router as content_router
 from tailored.errors import AppError
 from tailored.health import router as health_router
 from tailored.kit.migrate import upgrade_async
+from tailored.openapi import install as install_openapi
 from tailored.personalization.endpoints import router as personalization_router
 from tailored.privacy.endpoints import router as privacy_router
 from tailored.profiles.endpoints import router as profiles_router
@@ -66,6 +68,7 @@ def create_app(settings: Settings, *, state: AppState | None = None) -> FastAPI:
     if state is not None:
         app.state.tailored = state
     _install_error_handlers(app)
+    install_openapi(app, settings)
     # Before content: GET /chapters/{id}/session and /html must win over the chapter catch-all.
     for router in (
         accounts_router,
@@ -103,10 +106,19 @@ def _install_error_handlers(app: FastAPI) -> None:
         return _error(422, "ValidationError", problems)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:
+            # FastAPI's answer to a body it cannot decode (bad UTF-8, nesting too deep): a
+            # malformed payload like any other, so the documented 422.
+            problem = {"loc": ["body"], "msg": "the body is not JSON text", "type": "json_invalid"}
+            return _error(422, "ValidationError", [problem])
         names = {404: "NotFound", 405: "MethodNotAllowed", 401: "NotAuthenticated"}
         name = names.get(exc.status_code, "HTTPError")
-        return _error(exc.status_code, name, exc.detail, dict(exc.headers or {}) or None)
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            # Starlette names only the first route that matched the path; list them all.
+            headers["Allow"] = ", ".join(_allowed_methods(request))
+        return _error(exc.status_code, name, exc.detail, headers or None)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -115,6 +127,24 @@ def _install_error_handlers(app: FastAPI) -> None:
         # Starlette re-raises after this response and uvicorn then drops the connection;
         # saying so lets a keep-alive client send its next request on a new one.
         return _error(500, "InternalError", "internal server error", {"Connection": "close"})
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    # Asks the router, method by method, which would answer this path: included routers keep
+    # their routes to themselves, so reading `methods` off the top-level routes is not enough.
+    allowed = []
+    for method in ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"):
+        scope = {
+            "type": "http",
+            "method": method,
+            "path": request.scope["path"],
+            "root_path": request.scope.get("root_path", ""),
+            "headers": [],
+            "query_string": b"",
+        }
+        if any(r.matches(scope)[0] is Match.FULL for r in request.app.router.routes):
+            allowed.append(method)
+    return allowed
 
 
 def app_from_environment() -> FastAPI:

@@ -22,13 +22,14 @@
      └── DatabaseBusy (503)   kit/db.py: no turn to write within the busy timeout
 
 422 from request validation uses the error name "ValidationError" with pydantic's list of
-problems as detail, each naming the field (`loc`) and what is allowed (`msg`).
+problems as detail, each naming the field (`loc`) and what is allowed (`msg`); a body that is
+not JSON text (bad UTF-8, nesting too deep) is one of those too (`type` "json_invalid").
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel
 
@@ -175,6 +176,19 @@ class DatabaseBusy(AppError):
 class ErrorBody(BaseModel):
     error: str
     detail: Any
+
+
+class ValidationProblem(BaseModel):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ValidationErrorBody(BaseModel):
+    """What request validation answers (422): the fields at fault and what each allows."""
+
+    error: Literal["ValidationError"]
+    detail: list[ValidationProblem]
 
 
 def error_responses(*errors: type[AppError]) -> dict[int | str, dict[str, Any]]:

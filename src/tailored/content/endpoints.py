@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query, Response
 from fastapi.responses import PlainTextResponse
 
 from tailored.content import service
+from tailored.content.ids import CHAPTER_ID_PATTERN, MAX_CHAPTER_ID_LENGTH
 from tailored.content.schemas import ChapterOut, ChapterSummary, IngestOut, LoadErrorOut
 from tailored.deps import AdminUser, CacheDep, SessionDep, SettingsDep, StateDep
 from tailored.errors import (
@@ -23,19 +24,29 @@ from tailored.models import Chapter
 router = APIRouter(prefix="/api", tags=["content"])
 CHAPTER_ERRORS = error_responses(ChapterNotFound, InvalidChapterIdError)
 
+# Published, not enforced here: the service refuses the rest with InvalidChapterIdError,
+# whose messages say what is wrong (a test keeps the pattern and the check in step).
+ChapterId = Annotated[
+    str,
+    Path(
+        description="A doc id such as ros2/nodes-and-topics.",
+        json_schema_extra={"pattern": CHAPTER_ID_PATTERN, "maxLength": MAX_CHAPTER_ID_LENGTH},
+    ),
+]
 
-async def chapter_with_sections(chapter_id: str, session: SessionDep) -> Chapter:
+
+async def chapter_with_sections(chapter_id: ChapterId, session: SessionDep) -> Chapter:
     return await service.get_chapter(session, chapter_id, with_sections=True)
 
 
-async def chapter_only(chapter_id: str, session: SessionDep) -> Chapter:
+async def chapter_only(chapter_id: ChapterId, session: SessionDep) -> Chapter:
     return await service.get_chapter(session, chapter_id)
 
 
 ChapterDep = Annotated[Chapter, Depends(chapter_only)]
 
 
-async def chapter_brief(chapter_id: str, state: StateDep) -> Chapter:
+async def chapter_brief(chapter_id: ChapterId, state: StateDep) -> Chapter:
     """The chapter, read in a short transaction of its own (routes that generate)."""
     async with transaction(state.sessionmaker) as session:
         return await service.get_chapter(session, chapter_id)
@@ -66,8 +77,18 @@ async def list_chapters(session: SessionDep) -> list[ChapterSummary]:
 # Declared before the catch-all route below: `{chapter_id:path}` would otherwise swallow "/raw".
 @router.get(
     "/chapters/{chapter_id:path}/raw",
-    response_class=PlainTextResponse,
-    responses=CHAPTER_ERRORS,
+    # No response class media type: errors stay JSON in the document, as they are sent.
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The Markdown source.",
+            "content": {"text/markdown": {"schema": {"type": "string"}}},
+            "headers": {
+                "ETag": {"description": "The source hash, quoted.", "schema": {"type": "string"}}
+            },
+        },
+        **CHAPTER_ERRORS,
+    },
 )
 async def get_chapter_raw(chapter: ChapterDep) -> PlainTextResponse:
     """The chapter's Markdown source, byte for byte."""

@@ -16,6 +16,7 @@ from tailored.content.frontmatter import as_number, optional_string
 from tailored.content.problems import ChapterParseError
 
 __all__ = [
+    "CHAPTER_ID_PATTERN",
     "MAX_CHAPTER_ID_LENGTH",
     "InvalidChapterId",
     "doc_identity",
@@ -26,7 +27,12 @@ __all__ = [
 
 MAX_CHAPTER_ID_LENGTH = 200
 
-_SEGMENT_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+_SEGMENT = r"[A-Za-z0-9][A-Za-z0-9._-]*"
+_SEGMENT_RE = re.compile(_SEGMENT)
+# Everything `validate_chapter_id` accepts, as the OpenAPI document publishes it (with
+# MAX_CHAPTER_ID_LENGTH): a segment starting with a letter or digit can be neither "." nor
+# "..", and the character set leaves out "%", backslash, control characters and empty segments.
+CHAPTER_ID_PATTERN = rf"^{_SEGMENT}(/{_SEGMENT})*$"
 
 
 class InvalidChapterId(ValueError):

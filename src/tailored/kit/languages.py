@@ -14,6 +14,8 @@ import pycountry
 
 Direction = Literal["ltr", "rtl"]
 
+# The format, as the OpenAPI document publishes it; the code must also be assigned.
+LANGUAGE_CODE_PATTERN = "^[a-z]{2}$"
 _CODE_RE = re.compile(r"[a-z]{2}")
 
 # Languages written right to left in their usual script (CLDR's default script for each):

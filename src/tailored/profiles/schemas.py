@@ -22,6 +22,7 @@ from pydantic import (
     Field,
     JsonValue,
     StringConstraints,
+    WithJsonSchema,
 )
 
 from tailored.models import (
@@ -93,7 +94,12 @@ HardwareAvailableList = Annotated[
     AfterValidator(_dedupe),
     AfterValidator(_hardware_available_rules),
 ]
-LanguageCode = Annotated[str, AfterValidator(_iso_639_1)]
+# Published format: two letters, case and surrounding spaces normalized away.
+LanguageCode = Annotated[
+    str,
+    AfterValidator(_iso_639_1),
+    WithJsonSchema({"type": "string", "pattern": r"^\s*[A-Za-z]{2}\s*$"}),
+]
 
 
 class Strict(BaseModel):

@@ -20,7 +20,7 @@ from tailored.errors import (
     error_responses,
 )
 from tailored.kit.db import transaction
-from tailored.kit.languages import validate_language
+from tailored.kit.languages import LANGUAGE_CODE_PATTERN, validate_language
 from tailored.markdown.render import render_html_async
 from tailored.personalization.service import learner_profile
 from tailored.translation import service
@@ -46,7 +46,12 @@ _optional_bearer = HTTPBearer(auto_error=False, description="token from POST /ap
 
 Language = Annotated[
     str,
-    Query(description="Target language, ISO 639-1 (e.g. ur, es).", examples=["ur"]),
+    Query(
+        description="Target language, ISO 639-1 (e.g. ur, es).",
+        examples=["ur"],
+        # The format, published; validate_language also wants the code assigned.
+        json_schema_extra={"pattern": LANGUAGE_CODE_PATTERN},
+    ),
     AfterValidator(validate_language),
 ]
 
