@@ -106,7 +106,13 @@ CurrentUser = Annotated[User, Depends(get_current_user)]
 async def get_current_user_brief(
     state: StateDep, credentials: Annotated[HTTPAuthorizationCredentials, Depends(bearer)]
 ) -> User:
-    """As CurrentUser, read in a short transaction of its own (routes that generate)."""
+    """As CurrentUser, read in a short transaction of its own (routes that generate); a cached
+    token opens none."""
+    token = credentials.credentials
+    if (
+        cached := await accounts.cached_user_for_token(state.settings, state.cache, token)
+    ) is not None:
+        return cached
     async with transaction(state.sessionmaker) as session:
         return await accounts.user_for_token(
             session, state.settings, state.cache, credentials.credentials

@@ -145,19 +145,10 @@ async def user_for_token(
 ) -> User:
     """The token's user. From the cache it is a detached User without password_hash: services
     that change the account load it again (`reload`)."""
+    if (cached := await cached_user_for_token(settings, cache, token)) is not None:
+        return cached
     digest = _digest(token, settings)
     now = datetime.now(UTC)
-    raw = await cache.get(_auth_key(digest))
-    if raw is not None:
-        data = json.loads(raw)
-        if datetime.fromisoformat(data["expires_at"]) > now:
-            return User(
-                id=uuid.UUID(data["id"]),
-                email=data["email"],
-                role=Role(data["role"]),
-                display_name=data["display_name"],
-                created_at=datetime.fromisoformat(data["created_at"]),
-            )
     found = await TokenRepository(session).get_user_by_digest(digest, now)
     if found is None:
         raise NotAuthenticated()
@@ -176,6 +167,24 @@ async def user_for_token(
             _auth_key(digest), json.dumps(entry).encode(), ttl=ttl, tags=(user_tag(user.id),)
         )
     return user
+
+
+async def cached_user_for_token(settings: Settings, cache: Cache, token: str) -> User | None:
+    """The token's user from the cache alone (None: ask `user_for_token`, which reads the
+    database): lets a caller open no session at all on the common path."""
+    raw = await cache.get(_auth_key(_digest(token, settings)))
+    if raw is None:
+        return None
+    data = json.loads(raw)
+    if datetime.fromisoformat(data["expires_at"]) <= datetime.now(UTC):
+        return None
+    return User(
+        id=uuid.UUID(data["id"]),
+        email=data["email"],
+        role=Role(data["role"]),
+        display_name=data["display_name"],
+        created_at=datetime.fromisoformat(data["created_at"]),
+    )
 
 
 async def reload(session: AsyncSession, user: User) -> User:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Generic
 
+from cachetools import TTLCache
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tailored.derived.outcome import Outcome, Transformation
@@ -29,6 +30,12 @@ PREFIXES: Mapping[str, str] = {
 }
 # A hot copy lives at most this long (the row may live longer; it is copied again on use).
 HOT_TTL = 24 * 3600.0
+# The nearest copy: each process keeps the hottest results in memory for a few seconds. A key
+# names exactly what its result depends on, so a whole result never changes under its key;
+# what a near copy can miss is only a removal (`cache clear`, eviction), seen within NEAR_TTL.
+# Partial results are never kept near (a retry may replace them).
+NEAR_TTL = 5.0
+NEAR_ENTRIES = 512
 
 
 def encode(outcome: Outcome) -> bytes:
@@ -85,14 +92,22 @@ class ResultStore(Generic[Row]):
         self.cache = cache
         self.sessionmaker = sessionmaker
         self.lifetimes = lifetimes
+        self.near: TTLCache[str, Outcome] = TTLCache(NEAR_ENTRIES, NEAR_TTL)
 
     def hot_key(self, key: str) -> str:
         return f"{self.prefix}:{key}"
 
     async def hot(self, key: str) -> Outcome | None:
-        """The hot copy only (no database read)."""
+        """The near or hot copy only (no database read)."""
+        if (near := self.near.get(key)) is not None:
+            return near
         raw = await self.cache.get(self.hot_key(key))
-        return decode(raw) if raw is not None else None
+        if raw is None:
+            return None
+        outcome = decode(raw)
+        if not outcome.partial:
+            self.near[key] = outcome
+        return outcome
 
     async def lookup(self, key: str) -> Found:
         """The hot copy, else the stored row: live (copied to the cache again), or an expired
@@ -134,11 +149,14 @@ class ResultStore(Generic[Row]):
         await self._hot_copy(key, chapter_id, outcome, values["expires_at"])
 
     async def forget(self, keys: list[str]) -> None:
+        for key in keys:
+            self.near.pop(key, None)
         if keys:
             await self.cache.delete(*(self.hot_key(k) for k in keys))
 
     async def forget_all(self) -> None:
         """Drop every hot copy of this kind; stored rows stay and are found again."""
+        self.near.clear()
         await self.cache.invalidate_tags(self.kind)
 
     async def _hot_copy(

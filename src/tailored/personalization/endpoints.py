@@ -46,9 +46,13 @@ LEARNER_ERRORS = {**CHAPTER_ERRORS, **error_responses(NotAuthenticated, ProfileI
 
 
 async def learner_profile_brief(user: CurrentUserBrief, state: StateDep) -> ProfileData:
-    """My completed profile (else 403), read in a short transaction of its own."""
-    async with transaction(state.sessionmaker) as session:
-        return await service.learner_profile(session, state.cache, user)
+    """My completed profile (else 403), read in a short transaction of its own (a cached
+    profile opens none)."""
+    profile = await service.cached_profile_data(state.cache, user.id)
+    if profile is None:
+        async with transaction(state.sessionmaker) as session:
+            profile = await service.profile_data(session, state.cache, user.id)
+    return service.completed(profile)
 
 
 LearnerProfile = Annotated[ProfileData, Depends(learner_profile_brief)]

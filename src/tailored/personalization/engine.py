@@ -275,4 +275,4 @@ class Personalizer:
         await self.pipeline.store.forget(keys)
 
     async def forget_all(self) -> None:
-        await self.cache.invalidate_tags("personalized")
+        await self.pipeline.store.forget_all()

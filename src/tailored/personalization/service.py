@@ -27,6 +27,8 @@ __all__ = [
     "Personalized",
     "Personalizer",
     "adapt_text",
+    "cached_profile_data",
+    "completed",
     "cleanup_results",
     "clear_results",
     "common_profiles",
@@ -45,10 +47,15 @@ __all__ = [
 PROFILE_CACHE_TTL = 60.0
 
 
-async def profile_data(session: AsyncSession, cache: Cache, user_id: uuid.UUID) -> ProfileData:
+async def cached_profile_data(cache: Cache, user_id: uuid.UUID) -> ProfileData | None:
+    """The profile as adapters read it, from the cache alone (None: ask `profile_data`)."""
     raw = await cache.get(profiles.profile_cache_key(user_id))
-    if raw is not None:
-        return ProfileData.model_validate_json(raw)
+    return ProfileData.model_validate_json(raw) if raw is not None else None
+
+
+async def profile_data(session: AsyncSession, cache: Cache, user_id: uuid.UUID) -> ProfileData:
+    if (cached := await cached_profile_data(cache, user_id)) is not None:
+        return cached
     stored = await profiles.get_profile(session, user_id)
     profile = ProfileData.model_validate(
         stored.model_dump(exclude={"user_id", "profile_completed", "created_at", "updated_at"})
@@ -64,7 +71,11 @@ async def profile_data(session: AsyncSession, cache: Cache, user_id: uuid.UUID) 
 
 async def learner_profile(session: AsyncSession, cache: Cache, user: User) -> ProfileData:
     """The learner's profile, or ProfileIncomplete (403) when it cannot be personalized for."""
-    profile = await profile_data(session, cache, user.id)
+    return completed(await profile_data(session, cache, user.id))
+
+
+def completed(profile: ProfileData) -> ProfileData:
+    """`profile`, or ProfileIncomplete (403) when it cannot be personalized for."""
     if not profile.profile_completed:
         raise ProfileIncomplete()
     return profile
