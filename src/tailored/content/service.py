@@ -124,8 +124,19 @@ def parse_chapter_id(raw: str) -> str:
 CONTENT_TAG = "content"
 
 
+# Ingests announced by this process: in-process copies of what the library derives (see
+# personalization.engine) check it, so this process sees its own ingest at once.
+_generation = 0
+
+
+def generation() -> int:
+    return _generation
+
+
 async def announce_change(cache: Cache) -> None:
     """Call after an ingest so the next request sees the new glossary and titles."""
+    global _generation
+    _generation += 1
     await cache.invalidate_tags(CONTENT_TAG)
 
 

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from tailored.content import service as content
 from tailored.derived.outcome import Outcome, Transformation
 from tailored.derived.pipeline import Pipeline
 from tailored.derived.recorder import Recorder
@@ -35,6 +36,8 @@ from tailored.personalization.stages import adapt_and_verify, chapter_input, ref
 from tailored.profiles.schemas import ProfileData
 
 UNSAFE = "this chapter could not be personalized safely; showing the original"
+# How long a process reuses the library (glossary, chapter titles) before asking the cache.
+LIBRARY_NEAR_TTL = 2.0
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,7 @@ class Personalizer:
         )
         budget = adapter.budget_seconds if isinstance(adapter, RefiningAdapter) else 0.0
         self.pipeline = Pipeline(store, lock_ttl=lock_ttl_for(budget, floor=lock_ttl))
+        self._library_near: tuple[int, float, Library] | None = None
 
     @property
     def adapter_label(self) -> str:
@@ -157,7 +161,19 @@ class Personalizer:
         }
 
     async def library(self) -> Library:
-        return await load_library(lambda: transaction(self.sessionmaker), self.cache)
+        """The library, kept near (in this process) for LIBRARY_NEAR_TTL seconds: another
+        process's ingest shows within that time, this process's own at once."""
+        now = time.monotonic()
+        near = self._library_near
+        if (
+            near is not None
+            and near[0] == content.generation()
+            and now - near[1] < LIBRARY_NEAR_TTL
+        ):
+            return near[2]
+        library = await load_library(lambda: transaction(self.sessionmaker), self.cache)
+        self._library_near = (content.generation(), now, library)
+        return library
 
     async def _produce(
         self,
