@@ -80,6 +80,8 @@ async def get_personalizer(state: StateDep) -> Personalizer:
 PersonalizerDep = Annotated[Personalizer, Depends(get_personalizer)]
 
 _optional_bearer = HTTPBearer(auto_error=False, description="token from POST /api/auth/login")
+# The bearer credentials if any, unchecked (the hot route checks them itself, after the chapter).
+MaybeBearer = Annotated[HTTPAuthorizationCredentials | None, Depends(_optional_bearer)]
 
 
 async def bearer(
