@@ -14,6 +14,7 @@ import subprocess
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
 
 import httpx
@@ -69,7 +70,12 @@ class Server:
     """
 
     def __init__(
-        self, workers: int, log_level: str, database_url: str | None, cache_url: str
+        self,
+        workers: int,
+        log_level: str,
+        database_url: str | None,
+        cache_url: str,
+        settings: Mapping[str, str] | None = None,
     ) -> None:
         self.tmp = tempfile.TemporaryDirectory(prefix="tailored-bench-")
         self.port = free_port()
@@ -84,6 +90,8 @@ class Server:
             "TAILORED_ARGON2_TIME_COST": "1",
             "TAILORED_ARGON2_MEMORY_COST_KIB": "1024",
             "TAILORED_LOG_LEVEL": log_level,
+            # Any other setting a benchmark needs, by its name (TAILORED_<NAME>).
+            **{f"TAILORED_{k.upper()}": v for k, v in (settings or {}).items()},
         }
         env.pop("TAILORED_CONFIG_FILE", None)
         command = [

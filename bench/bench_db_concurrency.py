@@ -25,21 +25,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import signal
-import socket
-import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import asyncpg
 import httpx
-from _common import ROOT, TEXTBOOK, machine_line, percentile, table
+from _common import machine_line, percentile, table
+from _server import Server
 
 ADMIN_DSN = os.environ.get(
     "TAILORED_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -47,76 +43,6 @@ ADMIN_DSN = os.environ.get(
 CHAPTER = "intro"
 PASSWORD = "a long passphrase for benchmarks"
 PROFILE = {"software_level": "beginner", "hardware_level": "none", "languages": ["python"]}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-class Server:
-    """`tailored serve` with the given TAILORED_* settings, in its own process group."""
-
-    def __init__(self, settings: dict[str, str]) -> None:
-        self.tmp = tempfile.TemporaryDirectory(prefix="tailored-bench-db-")
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        env = {
-            **os.environ,
-            "TAILORED_CACHE_URL": "memory://",
-            "TAILORED_ARGON2_TIME_COST": "1",
-            "TAILORED_ARGON2_MEMORY_COST_KIB": "1024",
-            "TAILORED_LOG_LEVEL": "warning",
-            **{f"TAILORED_{k.upper()}": v for k, v in settings.items()},
-        }
-        env.pop("TAILORED_CONFIG_FILE", None)
-        command = [
-            str(ROOT / ".venv" / "bin" / "tailored"),
-            "serve",
-            "--content",
-            str(TEXTBOOK),
-            "--port",
-            str(self.port),
-        ]
-        self.log = Path(self.tmp.name) / "server.log"
-        with self.log.open("wb") as out:
-            self.proc = subprocess.Popen(
-                command,
-                cwd=self.tmp.name,
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-
-    async def wait_ready(self, timeout: float = 90.0) -> None:
-        deadline = time.monotonic() + timeout
-        async with httpx.AsyncClient(base_url=self.base) as client:
-            while time.monotonic() < deadline:
-                if self.proc.poll() is not None:
-                    raise RuntimeError(f"server exited:\n{self.log.read_text()[-3000:]}")
-                try:
-                    if (await client.get("/healthz")).status_code == 200:
-                        return
-                except httpx.TransportError:
-                    pass
-                await asyncio.sleep(0.2)
-        raise RuntimeError(f"server not ready in {timeout}s:\n{self.log.read_text()[-3000:]}")
-
-    def logged_errors(self) -> int:
-        return self.log.read_text(errors="replace").count("Traceback")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-        self.tmp.cleanup()
 
 
 # 1. SQLite writers ------------------------------------------------------------------------
@@ -168,7 +94,7 @@ async def learner(
 
 
 async def writers(learners: int, rounds: int) -> list[list[object]]:
-    server = Server({"database_url": "sqlite+aiosqlite:///bench.db"})
+    server = Server(1, "warning", None, "memory://")
     try:
         await server.wait_ready()
         limits = httpx.Limits(max_connections=learners, keepalive_expiry=2.0)
@@ -271,12 +197,11 @@ async def churn(pool_size: int, max_overflow: int, args: argparse.Namespace) -> 
     admin = await asyncpg.connect(ADMIN_DSN)
     await admin.execute(f'CREATE DATABASE "{name}"')
     server = Server(
-        {
-            "database_url": ADMIN_DSN.rsplit("/", 1)[0] + f"/{name}",
-            "auto_migrate": "true",
-            "database_pool_size": str(pool_size),
-            "database_max_overflow": str(max_overflow),
-        }
+        1,
+        "warning",
+        ADMIN_DSN.rsplit("/", 1)[0] + f"/{name}",
+        "memory://",
+        {"database_pool_size": str(pool_size), "database_max_overflow": str(max_overflow)},
     )
     result = Churn(f"{pool_size}:{max_overflow}")
     try:
