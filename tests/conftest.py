@@ -11,10 +11,8 @@ import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import asyncpg
 import httpx
 import pytest
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from tailored.accounts.security import Passwords
@@ -24,40 +22,21 @@ from tailored.kit.cache import Cache, create_cache
 from tailored.kit.db import create_engine
 from tailored.kit.migrate import upgrade_async
 from tailored.state import AppState
+from tests.fixtures.databases import fresh_database
 from tests.fixtures.settings import make_settings
-from tests.services import postgres_url
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgres"])
 async def engine(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[AsyncEngine]:
-    if request.param == "sqlite":
-        path = tmp_path_factory.mktemp("db") / "tailored.db"
-        eng = create_engine(f"sqlite+aiosqlite:///{path}")
-        await upgrade_async(eng)
-        yield eng
-        await eng.dispose()
-        return
-    admin_url = make_url(postgres_url())
-    name = f"tailored_test_{uuid.uuid4().hex[:12]}"
-    dsn = admin_url.set(drivername="postgresql").render_as_string(hide_password=False)
-    admin = await asyncpg.connect(dsn)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    eng = create_engine(admin_url.set(database=name).render_as_string(hide_password=False))
-    try:
-        await upgrade_async(eng)
-        yield eng
-    finally:
-        await eng.dispose()
-        admin = await asyncpg.connect(dsn)
+    async with fresh_database(request.param, tmp_path_factory.mktemp("db")) as url:
+        eng = create_engine(url)
         try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await upgrade_async(eng)
+            yield eng
         finally:
-            await admin.close()
+            await eng.dispose()
 
 
 @pytest.fixture
