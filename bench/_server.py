@@ -11,11 +11,13 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping
 from pathlib import Path
+from typing import Any, NoReturn
 
 import httpx
 from _common import ROOT, TEXTBOOK
@@ -246,3 +248,13 @@ async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes, bool
         await reader.readexactly(2)
     await reader.readuntil(b"\r\n")  # the empty trailer section
     return status, b"".join(parts), closing
+
+
+def run_load_generator(main: Coroutine[Any, Any, int]) -> NoReturn:
+    """Run a benchmark's `main` and exit with its status; uvloop when installed keeps the load
+    generator's own CPU use down (it shares the cores with the server)."""
+    try:
+        import uvloop
+    except ImportError:
+        sys.exit(asyncio.run(main))
+    sys.exit(uvloop.run(main))

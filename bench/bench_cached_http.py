@@ -28,14 +28,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import sys
 import time
 from dataclasses import dataclass, field
 from typing import Protocol
 
 import httpx
 from _common import machine_line, median, percentile, table, verdict
-from _server import Server, cpu_seconds, summarize_errors
+from _server import Server, cpu_seconds, run_load_generator, summarize_errors
 
 EMAIL = "bench@example.org"
 PASSWORD = "a long passphrase for benchmarks"
@@ -402,10 +401,4 @@ def parse_args() -> argparse.Namespace:
 
 
 if __name__ == "__main__":
-    arguments = parse_args()
-    try:
-        import uvloop
-    except ImportError:
-        sys.exit(asyncio.run(main(arguments)))
-    # uvloop keeps the load generator's own CPU use down (it shares the cores with the server).
-    sys.exit(uvloop.run(main(arguments)))
+    run_load_generator(main(parse_args()))

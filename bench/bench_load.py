@@ -38,7 +38,7 @@ from typing import Any
 
 import httpx
 from _common import machine_line, percentile, table, verdict
-from _server import Connection, Server, cpu_seconds, summarize_errors
+from _server import Connection, Server, cpu_seconds, run_load_generator, summarize_errors
 from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -409,10 +409,4 @@ def parse_args() -> argparse.Namespace:
 
 
 if __name__ == "__main__":
-    arguments = parse_args()
-    try:
-        import uvloop
-    except ImportError:
-        sys.exit(asyncio.run(main(arguments)))
-    # uvloop keeps the load generator's own CPU use down (it shares the cores with the server).
-    sys.exit(uvloop.run(main(arguments)))
+    run_load_generator(main(parse_args()))
