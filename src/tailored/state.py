@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from tailored.accounts.security import Passwords
 from tailored.config import Settings
+from tailored.content.service import NearChapters
 from tailored.derived.recorder import Recorder
 from tailored.kit.cache import Cache, create_cache
 from tailored.kit.db import create_engine, create_sessionmaker
@@ -28,6 +29,8 @@ class AppState:
     recorder: Recorder
     personalizer: Personalizer
     translator: Translator
+    # Chapters for the routes that generate, kept near for a moment (content.service).
+    chapters: NearChapters = field(default_factory=NearChapters)
     # The configured language-model providers in fallback order; None: LLM features off.
     llm: ProviderChain | None = None
 

@@ -18,7 +18,6 @@ from tailored.errors import (
     UnprocessableInput,
     error_responses,
 )
-from tailored.kit.db import transaction
 from tailored.models import Chapter
 
 router = APIRouter(prefix="/api", tags=["content"])
@@ -47,9 +46,9 @@ ChapterDep = Annotated[Chapter, Depends(chapter_only)]
 
 
 async def chapter_brief(chapter_id: ChapterId, state: StateDep) -> Chapter:
-    """The chapter, read in a short transaction of its own (routes that generate)."""
-    async with transaction(state.sessionmaker) as session:
-        return await service.get_chapter(session, chapter_id)
+    """The chapter, read in a short transaction of its own (routes that generate), or kept
+    near for a moment (see service.NearChapters)."""
+    return await state.chapters.get(state.sessionmaker, chapter_id)
 
 
 ChapterBrief = Annotated[Chapter, Depends(chapter_brief)]

@@ -6,7 +6,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from cachetools import TTLCache
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tailored.content.glossary import GlossaryError, ParsedTerm, find_glossary, parse_glossary
 from tailored.content.ids import InvalidChapterId, validate_chapter_id
@@ -14,6 +15,7 @@ from tailored.content.loader import LoadError, ParsedChapter, load_docs
 from tailored.content.repository import ChapterRepository
 from tailored.errors import ChapterNotFound, Conflict, InvalidChapterIdError
 from tailored.kit.cache import Cache
+from tailored.kit.db import transaction
 from tailored.models import Chapter, Section
 
 # An ingest that would remove more than this share of the library (all of it, say) is far more
@@ -96,6 +98,9 @@ async def ingest(
     report.removed = sorted(known)
     await repo.delete_many(report.removed)
     await session.flush()
+    # In-process copies of chapters and the library are refetched from now on (a rolled-back
+    # ingest costs one refetch); other processes hear of it through announce_change.
+    _bump_generation()
     return report
 
 
@@ -133,11 +138,36 @@ def generation() -> int:
     return _generation
 
 
-async def announce_change(cache: Cache) -> None:
-    """Call after an ingest so the next request sees the new glossary and titles."""
+def _bump_generation() -> None:
     global _generation
     _generation += 1
+
+
+async def announce_change(cache: Cache) -> None:
+    """Call after an ingest so the next request sees the new glossary and titles."""
+    _bump_generation()
     await cache.invalidate_tags(CONTENT_TAG)
+
+
+class NearChapters:
+    """Chapters read for routes that generate, kept in this process for NEAR_TTL seconds: a
+    chapter changes only on ingest, which this process sees at once (`generation`) and another
+    process's within NEAR_TTL. One per app (AppState), so apps on other databases never share."""
+
+    NEAR_TTL = 2.0
+
+    def __init__(self, entries: int = 256) -> None:
+        self._items: TTLCache[tuple[int, str], Chapter] = TTLCache(entries, self.NEAR_TTL)
+
+    async def get(self, maker: async_sessionmaker[AsyncSession], raw_id: str) -> Chapter:
+        """The chapter (ChapterNotFound, InvalidChapterIdError as `get_chapter`)."""
+        key = (generation(), raw_id)
+        if (found := self._items.get(key)) is not None:
+            return found
+        async with transaction(maker) as session:
+            chapter = await get_chapter(session, raw_id)
+        self._items[key] = chapter
+        return chapter
 
 
 async def get_chapter(
