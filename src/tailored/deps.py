@@ -2,9 +2,10 @@
 
 The transaction rule (docs/architecture.md): a request's database work is one transaction the
 request owns (`SessionDep`: committed after the endpoint returns, rolled back on error), except
-on routes that generate (personalize, translate), which take no `SessionDep`: they read through
-the `...Brief` dependencies, each a short transaction of its own, and the engines write in
-theirs, so no pooled connection waits on a model. Nothing commits mid-request.
+on routes that do slow work (personalize, translate: a model; login, register: Argon2), which take
+no `SessionDep`: they read through the `...Brief` helpers, each a short transaction of its own,
+and write in short transactions of their own (the engines, `transaction(write=True)`), so no
+pooled connection or SQLite writer turn waits on slow work. Nothing commits mid-request.
 """
 
 from __future__ import annotations
