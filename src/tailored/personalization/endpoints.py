@@ -33,7 +33,6 @@ from tailored.errors import (
     ProfileIncomplete,
     error_responses,
 )
-from tailored.kit.db import transaction
 from tailored.kit.paging import Limit, Offset
 from tailored.markdown.render import render_html_async
 from tailored.personalization import service
@@ -55,13 +54,8 @@ LEARNER_ERRORS = {**CHAPTER_ERRORS, **error_responses(NotAuthenticated, ProfileI
 
 
 async def learner_profile_brief(user: CurrentUserBrief, state: StateDep) -> ProfileData:
-    """My completed profile (else 403), read in a short transaction of its own (a cached
-    profile opens none)."""
-    profile = await service.cached_profile_data(state.cache, user.id)
-    if profile is None:
-        async with transaction(state.sessionmaker) as session:
-            profile = await service.profile_data(session, state.cache, user.id)
-    return service.completed(profile)
+    """My completed profile (else 403), without the request's session."""
+    return await service.learner_profile_briefly(state.sessionmaker, state.cache, user)
 
 
 LearnerProfile = Annotated[ProfileData, Depends(learner_profile_brief)]

@@ -137,17 +137,7 @@ class Personalizer:
             if cached:
                 self.recorder.touch(key)
             self._record(user_id, chapter.id, key, profile, cached, started, outcome)
-        return Personalized(
-            chapter_id=chapter.id,
-            adapter=self.adapter_label,
-            audience_key=key,
-            content=outcome.content,
-            applied=outcome.applied,
-            cached=cached,
-            verified=outcome.verified,
-            issues=outcome.issues,
-            warning=None if outcome.verified else UNSAFE,
-        )
+        return self._personalized(chapter.id, key, outcome, cached)
 
     def _columns(self, chapter: Chapter, audience: Audience, made: Outcome) -> dict[str, object]:
         """This kind's own columns of a stored result (see derived.store.ResultStore.save)."""
@@ -193,13 +183,9 @@ class Personalizer:
             )
         return outcome
 
-    async def adapt_text(
-        self, chapter: Chapter, text: str, profile: ProfileData
-    ) -> tuple[Personalized, bool]:
+    async def adapt_text(self, chapter: Chapter, text: str, profile: ProfileData) -> Personalized:
         """The offline stage over another text of `chapter` (a human translation); cached by
-        its audience key, not stored (the text is read from disk on every request).
-
-        Returns the result and whether it came from the cache."""
+        its audience key, not stored (the text is read from disk on every request)."""
         source = ChapterInput(
             id=chapter.id,
             title=chapter.title,
@@ -228,9 +214,14 @@ class Personalizer:
                     ttl=HOT_TTL,
                     tags=(f"chapter:{chapter.id}", "personalized"),
                 )
-        result = Personalized(
-            chapter_id=chapter.id,
-            adapter=f"{self.adapter.name}@{self.adapter.version}",
+        return self._personalized(chapter.id, key, outcome, cached)
+
+    def _personalized(
+        self, chapter_id: str, key: str, outcome: Outcome, cached: bool
+    ) -> Personalized:
+        return Personalized(
+            chapter_id=chapter_id,
+            adapter=self.adapter_label,
             audience_key=key,
             content=outcome.content,
             applied=outcome.applied,
@@ -239,7 +230,6 @@ class Personalizer:
             issues=outcome.issues,
             warning=None if outcome.verified else UNSAFE,
         )
-        return result, cached
 
     def _record(
         self,

@@ -7,12 +7,13 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tailored.accounts.service import user_tag
 from tailored.derived.repository import DerivedRepository
 from tailored.errors import ProfileIncomplete
 from tailored.kit.cache import Cache
+from tailored.kit.db import transaction
 from tailored.models import Chapter, PersonalizationHistory, PersonalizedResult, User
 from tailored.personalization.engine import Personalized, Personalizer
 from tailored.personalization.repository import (
@@ -29,6 +30,7 @@ __all__ = [
     "adapt_text",
     "cached_profile_data",
     "completed",
+    "learner_profile_briefly",
     "cleanup_results",
     "clear_results",
     "common_profiles",
@@ -36,7 +38,6 @@ __all__ = [
     "export_for_user",
     "get_mode",
     "history",
-    "learner_profile",
     "personalize",
     "profile_data",
     "set_mode",
@@ -69,9 +70,16 @@ async def profile_data(session: AsyncSession, cache: Cache, user_id: uuid.UUID) 
     return profile
 
 
-async def learner_profile(session: AsyncSession, cache: Cache, user: User) -> ProfileData:
-    """The learner's profile, or ProfileIncomplete (403) when it cannot be personalized for."""
-    return completed(await profile_data(session, cache, user.id))
+async def learner_profile_briefly(
+    maker: async_sessionmaker[AsyncSession], cache: Cache, user: User
+) -> ProfileData:
+    """The learner's completed profile (else ProfileIncomplete, 403), for routes that hold no
+    request session: a cached profile opens no session, a miss reads in a short transaction."""
+    profile = await cached_profile_data(cache, user.id)
+    if profile is None:
+        async with transaction(maker) as session:
+            profile = await profile_data(session, cache, user.id)
+    return completed(profile)
 
 
 def completed(profile: ProfileData) -> ProfileData:
@@ -94,7 +102,7 @@ async def personalize(
 
 async def adapt_text(
     personalizer: Personalizer, chapter: Chapter, text: str, profile: ProfileData
-) -> tuple[Personalized, bool]:
+) -> Personalized:
     """The offline stage over another text of `chapter`, e.g. a human translation."""
     return await personalizer.adapt_text(chapter, text, profile)
 

@@ -6,9 +6,8 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import AfterValidator
 
-from tailored.accounts import service as accounts
 from tailored.content.endpoints import CHAPTER_ERRORS, ChapterBrief, ChapterDep
-from tailored.deps import PersonalizerDep, StateDep
+from tailored.deps import PersonalizerDep, StateDep, get_current_user_brief
 from tailored.derived.schemas import api_fields
 from tailored.errors import (
     ChapterNotFound,
@@ -19,10 +18,9 @@ from tailored.errors import (
     TranslationSetupError,
     error_responses,
 )
-from tailored.kit.db import transaction
 from tailored.kit.languages import LANGUAGE_CODE_PATTERN, validate_language
 from tailored.markdown.render import render_html_async
-from tailored.personalization.service import learner_profile
+from tailored.personalization.service import learner_profile_briefly
 from tailored.translation import service
 from tailored.translation.engine import Translator
 from tailored.translation.results import Translated
@@ -94,11 +92,8 @@ async def translate(
     else:
         if credentials is None:
             raise NotAuthenticated()
-        async with transaction(state.sessionmaker) as session:
-            user = await accounts.user_for_token(
-                session, state.settings, state.cache, credentials.credentials
-            )
-            profile = await learner_profile(session, state.cache, user)
+        user = await get_current_user_brief(state, credentials)
+        profile = await learner_profile_briefly(state.sessionmaker, state.cache, user)
         result = await service.translate_for_learner(
             personalizer, translator, chapter, user.id, profile, lang
         )

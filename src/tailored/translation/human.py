@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from tailored.content.ids import InvalidChapterId, resolve_inside
+from tailored.derived.rewrite import PREAMBLE
 from tailored.markdown import split_sections
 
 MANIFEST_NAME = "tailored-translations.json"
-PREAMBLE = "(preamble)"
 
 
 def docs_path(lang: str, chapter_path: str) -> str:

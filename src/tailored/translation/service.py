@@ -28,7 +28,7 @@ async def translate_for_learner(
     profile: ProfileData,
     lang: str,
 ) -> Translated:
-    """The learner's personalized chapter in `lang` (`profile`: see `learner_profile`).
+    """The learner's personalized chapter in `lang` (`profile`: see `learner_profile_briefly`).
 
     Human translations first, as everywhere: with one, the adapter's offline (rules) stage runs
     over it. Else, with a machine translator for `lang`: personalize, then translate that text
@@ -66,14 +66,12 @@ async def _for_learner(
     if found is not None:
         # The offline stage over the human translation (no model rewrites a human's words).
         base = await translator.serve_human(chapter, lang, found)
-        adapted, cached = await personalization.adapt_text(
-            personalizer, chapter, found.text, profile
-        )
+        adapted = await personalization.adapt_text(personalizer, chapter, found.text, profile)
         return replace(
             base,
             content=adapted.content,
             translator=f"human+{adapted.adapter}",
-            cached=cached,
+            cached=adapted.cached,
             verified=base.verified and adapted.verified,
             issues=base.issues + adapted.issues,
             personalized=True,
