@@ -6,7 +6,6 @@ and a fresh PostgreSQL database for the unmigrated case.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import socket
@@ -17,7 +16,6 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 from typer.testing import CliRunner, Result
@@ -25,6 +23,7 @@ from typer.testing import CliRunner, Result
 from tailored.cli.common import ExitCode, describe
 from tailored.cli.main import app
 from tailored.kit.migrate import DatabaseUnreachable
+from tests.fixtures.databases import fresh_database_sync
 from tests.services import postgres_url
 
 runner = CliRunner()
@@ -81,26 +80,11 @@ def migrated_sqlite(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
-def fresh_pg(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def fresh_pg(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[str]:
     """An empty PostgreSQL database of its own (no schema), dropped afterwards."""
-    admin = make_url(postgres_url())
-    name = f"tailored_ops_{uuid.uuid4().hex[:10]}"
-    dsn = admin.set(drivername="postgresql").render_as_string(hide_password=False)
-
-    async def _sql(statement: str) -> None:
-        conn = await asyncpg.connect(dsn)
-        try:
-            await conn.execute(statement)
-        finally:
-            await conn.close()
-
-    asyncio.run(_sql(f'CREATE DATABASE "{name}"'))
-    url = admin.set(database=name).render_as_string(hide_password=False)
-    monkeypatch.setenv("TAILORED_DATABASE_URL", url)
-    try:
+    with fresh_database_sync("postgres", tmp_path) as url:
+        monkeypatch.setenv("TAILORED_DATABASE_URL", url)
         yield url
-    finally:
-        asyncio.run(_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 def one_line(result: Result) -> str:

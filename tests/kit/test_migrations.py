@@ -3,42 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import asyncpg
 import pytest
 from alembic import command
 from sqlalchemy import inspect
-from sqlalchemy.engine import make_url
 
 from tailored.kit.db import create_engine
 from tailored.kit.migrate import alembic_config
-from tests.services import postgres_url
+from tests.fixtures.databases import fresh_database_sync
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'migrations.db'}"
-        return
-    admin = make_url(postgres_url())
-    name = f"tailored_mig_{uuid.uuid4().hex[:12]}"
-    dsn = admin.set(drivername="postgresql").render_as_string(hide_password=False)
-
-    async def admin_sql(sql: str) -> None:
-        conn = await asyncpg.connect(dsn)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    asyncio.run(admin_sql(f'CREATE DATABASE "{name}"'))
-    try:
-        yield admin.set(database=name).render_as_string(hide_password=False)
-    finally:
-        asyncio.run(admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with fresh_database_sync(request.param, tmp_path) as url:
+        yield url
 
 
 async def _column_facts(url: str) -> tuple[set[str], int | None]:
