@@ -28,6 +28,7 @@ from tailored.privacy.endpoints import router as privacy_router
 from tailored.profiles.endpoints import router as profiles_router
 from tailored.state import AppState
 from tailored.translation.endpoints import router as translation_router
+from tailored.tutor.endpoints import router as tutor_router
 from tailored.web.endpoints import router as web_router
 
 log = logging.getLogger("tailored")
@@ -78,6 +79,7 @@ def create_app(settings: Settings, *, state: AppState | None = None) -> FastAPI:
         analytics_router,
         web_router,
         translation_router,
+        tutor_router,
         content_router,
     ):
         app.include_router(router)

@@ -20,6 +20,7 @@ from tailored.personalization import service as personalization
 from tailored.personalization.service import Personalizer
 from tailored.translation import service as translation
 from tailored.translation.engine import Translator
+from tailored.tutor import service as tutor
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class CleanupReport:
     expired_tokens: int
     expired_translations: int = 0
     stale_translations: int = 0
+    anonymous_conversations: int = 0
 
 
 async def cleanup(
@@ -44,8 +46,16 @@ async def cleanup(
     logs = await analytics.delete_logs_before(session, cutoff)
     tokens = await accounts.purge_expired_tokens(session)
     expired_translations, stale_translations = await translation.cleanup(session)
+    conversations = await tutor.purge_anonymous(session, settings.tutor.anonymous_retention_days)
     return CleanupReport(
-        expired, stale, evicted, logs, tokens, expired_translations, stale_translations
+        expired,
+        stale,
+        evicted,
+        logs,
+        tokens,
+        expired_translations,
+        stale_translations,
+        conversations,
     )
 
 

@@ -17,6 +17,7 @@ from tailored.personalization.adapter import Adapter
 from tailored.personalization.adapters import build_adapter
 from tailored.personalization.engine import Personalizer
 from tailored.translation.engine import Translator
+from tailored.tutor.engine import Tutor
 
 
 @dataclass
@@ -29,6 +30,8 @@ class AppState:
     recorder: Recorder
     personalizer: Personalizer
     translator: Translator
+    # The tutor: its section index follows the library (tutor/library.py).
+    tutor: Tutor
     # Chapters for the routes that generate, kept near for a moment (content.service).
     chapters: NearChapters = field(default_factory=NearChapters)
     # The configured language-model providers in fallback order; None: LLM features off.
@@ -83,11 +86,19 @@ class AppState:
             translator=Translator.build(
                 settings, cache=cache, recorder=recorder, llm=llm, sessionmaker=sessionmaker
             ),
+            tutor=Tutor(
+                settings.tutor,
+                recorder=recorder,
+                sessionmaker=sessionmaker,
+                llm=llm,
+                label=llm.label if llm is not None else "",
+            ),
             llm=llm,
         )
 
     async def close(self) -> None:
         await self.recorder.stop()
+        self.tutor.close()
         if self.llm is not None:
             await self.llm.aclose()
         await self.cache.close()

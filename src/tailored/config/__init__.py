@@ -23,6 +23,7 @@ from pydantic_settings import (
 
 from tailored.config.llm import LLMConfig
 from tailored.config.translation import TranslationConfig
+from tailored.config.tutor import TutorConfig
 
 # A secret that works out of the box in development and is refused in production.
 DEV_SECRET_KEY = "tailored-development-secret-do-not-use-in-production"
@@ -81,6 +82,8 @@ class Settings(BaseSettings):
     llm_budget_seconds: float = Field(default=60.0, gt=0)
     # Chapters in other languages: human translations first, then machine translators.
     translation: TranslationConfig = Field(default_factory=TranslationConfig)
+    # The tutor: answers from the textbook with cited sections (see README, "Tutor").
+    tutor: TutorConfig = Field(default_factory=TutorConfig)
     auto_migrate: bool | None = None
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)

@@ -72,3 +72,11 @@ class ChapterRepository:
             for i, t in enumerate(terms)
         )
         await self.session.flush()
+
+    async def glossary(self) -> Sequence[tuple[str, str, Sequence[str]]]:
+        rows = await self.session.execute(
+            select(GlossaryTerm.term, GlossaryTerm.definition, GlossaryTerm.aliases).order_by(
+                GlossaryTerm.position
+            )
+        )
+        return [(t, d, list(a or [])) for t, d, a in rows]

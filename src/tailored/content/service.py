@@ -186,6 +186,16 @@ async def list_chapters(session: AsyncSession) -> tuple[Sequence[Chapter], dict[
     return await repo.list(), await repo.section_counts()
 
 
+async def chapter_hashes(session: AsyncSession) -> dict[str, str]:
+    """chapter id → source hash, for whatever follows the library (the tutor's index)."""
+    return {cid: h for cid, (h, _path) in (await ChapterRepository(session).hashes()).items()}
+
+
+async def glossary_entries(session: AsyncSession) -> Sequence[tuple[str, str, Sequence[str]]]:
+    """The library's glossary: (term, definition, aliases), in the file's order."""
+    return await ChapterRepository(session).glossary()
+
+
 async def chapter_count(session: AsyncSession) -> int:
     return await ChapterRepository(session).count()
 

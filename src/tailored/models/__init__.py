@@ -23,6 +23,7 @@ from tailored.models.profiles import (
     TraitSource,
 )
 from tailored.models.translation import MachineTranslation
+from tailored.models.tutor import TutorConversation, TutorMessage
 
 __all__ = [
     "AuthToken",
@@ -47,5 +48,7 @@ __all__ = [
     "SoftwareLevel",
     "Trait",
     "TraitSource",
+    "TutorConversation",
+    "TutorMessage",
     "User",
 ]

@@ -16,3 +16,5 @@ class ExportOut(BaseModel):
     traits: list[TraitOut]
     personalizations: list[dict[str, Any]]
     reading_modes: list[dict[str, Any]]
+    # Tutor conversations with every message and its citations.
+    tutor_conversations: list[dict[str, Any]] = []

@@ -1,0 +1,96 @@
+"""Keeping the section index in line with the library: the database's, or a docs folder's.
+
+An API process checks the chapters' source hashes at most every FOLLOW_TTL seconds (at once
+after an ingest in this process): changed chapters are re-indexed, removed ones dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from tailored.content import service as content
+from tailored.content.loader import load_docs
+from tailored.errors import BadRequest, ChapterNotFound
+from tailored.kit.db import transaction
+from tailored.tutor import glossary as glossaries
+from tailored.tutor.glossary import Term
+from tailored.tutor.index import SectionIndex, SourceChapter, SourceSection
+
+
+class TutorLibrary:
+    """The index and glossary one process answers from, following the database."""
+
+    FOLLOW_TTL = 2.0
+
+    def __init__(self) -> None:
+        self.index = SectionIndex()
+        self.glossary: tuple[Term, ...] = ()
+        self._checked: tuple[int, float] | None = None
+        self._lock = asyncio.Lock()
+
+    async def follow(self, maker: async_sessionmaker[AsyncSession]) -> SectionIndex:
+        """The index, brought in line with the database first when it may be behind."""
+        if not self._stale():
+            return self.index
+        async with self._lock:
+            if self._stale():
+                generation = content.generation()
+                async with transaction(maker) as session:
+                    await self._sync(session)
+                self._checked = (generation, time.monotonic())
+        return self.index
+
+    def _stale(self) -> bool:
+        if self._checked is None:
+            return True
+        generation, at = self._checked
+        return generation != content.generation() or time.monotonic() - at > self.FOLLOW_TTL
+
+    async def _sync(self, session: AsyncSession) -> None:
+        wanted = await content.chapter_hashes(session)
+        have = self.index.hashes()
+        self.index.drop(sorted(have.keys() - wanted.keys()))
+        changed = [cid for cid, h in wanted.items() if have.get(cid) != h]
+        chapters: list[SourceChapter] = []
+        for cid in changed:
+            try:
+                chapter = await content.get_chapter(session, cid, with_sections=True)
+            except ChapterNotFound:
+                continue  # removed meanwhile; the next check drops it
+            chapters.append(
+                SourceChapter(
+                    chapter.id,
+                    chapter.title,
+                    chapter.source_hash,
+                    tuple(
+                        SourceSection(s.position, s.anchor, s.title, s.content)
+                        for s in chapter.sections
+                    ),
+                )
+            )
+        # Parsing sentences is CPU work: off the event loop for a large change.
+        await asyncio.to_thread(self.index.replace, chapters)
+        self.glossary = await glossaries.load_stored(session)
+
+
+def index_folder(root: Path) -> tuple[SectionIndex, tuple[Term, ...]]:
+    """An index of a docs folder, for answering offline (`tailored ask`)."""
+    loaded = load_docs(root)
+    if not loaded.chapters:
+        problem = f"; {loaded.errors[0].path}: {loaded.errors[0].message}" if loaded.errors else ""
+        raise BadRequest(f"no chapters found in {root}{problem}")
+    index = SectionIndex()
+    index.replace(
+        SourceChapter(
+            c.id,
+            c.title,
+            c.source_hash,
+            tuple(SourceSection(i, s.anchor, s.heading, s.text) for i, s in enumerate(c.sections)),
+        )
+        for c in loaded.chapters
+    )
+    return index, glossaries.load_folder(root)
