@@ -75,9 +75,10 @@ class Tutor:
         sessionmaker: async_sessionmaker[AsyncSession],
         llm: Provider | None,
         label: str = "",
+        library: TutorLibrary | None = None,
     ) -> None:
         self.config = config
-        self.library = TutorLibrary()
+        self.library = library or TutorLibrary()
         self.recorder = recorder
         self.sessionmaker = sessionmaker
         self.llm = llm if config.mode == "auto" else None

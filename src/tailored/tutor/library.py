@@ -26,15 +26,23 @@ class TutorLibrary:
 
     FOLLOW_TTL = 2.0
 
-    def __init__(self) -> None:
-        self.index = SectionIndex()
-        self.glossary: tuple[Term, ...] = ()
+    def __init__(
+        self,
+        index: SectionIndex | None = None,
+        glossary: tuple[Term, ...] = (),
+        *,
+        follows: bool = True,
+    ) -> None:
+        """`follows=False`: a fixed index (a docs folder's, for `ask` and benchmarks)."""
+        self.index = index or SectionIndex()
+        self.glossary = glossary
+        self.follows = follows
         self._checked: tuple[int, float] | None = None
         self._lock = asyncio.Lock()
 
     async def follow(self, maker: async_sessionmaker[AsyncSession]) -> SectionIndex:
         """The index, brought in line with the database first when it may be behind."""
-        if not self._stale():
+        if not self.follows or not self._stale():
             return self.index
         async with self._lock:
             if self._stale():
