@@ -17,9 +17,11 @@ from tailored.tutor.text import query_terms
 
 NOT_COVERED = "The textbook does not seem to cover this."
 # The best section must hold this share of the question's weight to count as an answer.
-COVERED = 0.5
+COVERED = 0.4
 # Sections quoted from: those scoring at least this share of the best one.
 NEAR = 0.6
+# Items quoted after a sentence that announces them with a colon.
+FOLLOWING = 4
 
 
 @dataclass(frozen=True)
@@ -115,8 +117,15 @@ def extractive(
         scored.append((value, i))
     if not scored:
         return _not_covered(hits)
-    chosen = sorted(i for _v, i in sorted(scored, reverse=True)[:sentences])
-    chosen.sort(key=lambda i: (rank[found[i].section_id], found[i].position))
+    picked = {i for _v, i in sorted(scored, reverse=True)[:sentences]}
+    # A sentence ending in a colon announces what follows (a list, a table): quote that too.
+    for i in sorted(picked):
+        if found[i].text.rstrip().endswith(":"):
+            for j in range(i + 1, min(i + 1 + FOLLOWING, len(found))):
+                if found[j].section_id != found[i].section_id:
+                    break
+                picked.add(j)
+    chosen = sorted(picked, key=lambda i: (rank[found[i].section_id], found[i].position))
     used: list[Hit] = []
     lines: list[str] = []
     current: int | None = None

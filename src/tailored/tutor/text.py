@@ -57,10 +57,16 @@ def _prose_blocks(blocks: tuple[Block, ...]) -> Iterator[Block]:
             yield from _prose_blocks(block.children)
 
 
+_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}")
+
+
 def _pieces(block: Block) -> Iterator[str]:
-    if block.kind == "table":
-        return
     text = block.text
+    if block.kind == "table":
+        # Each body row is a unit of its own, quoted as it stands (tables hold many facts).
+        rows = [r for r in text.splitlines() if r.strip() and not _TABLE_RULE.match(r)]
+        yield from (r.strip() for r in rows[1:])
+        return
     if block.kind == "blockquote":
         text = re.sub(r"^\s*>\s?", "", text, flags=re.MULTILINE)
     if block.kind == "list":
@@ -75,7 +81,7 @@ def sentences(section_text: str) -> list[str]:
     for block in _prose_blocks(parse_document(section_text).blocks):
         for piece in _pieces(block):
             flat = " ".join(piece.split())
-            for sentence in _SENTENCE_END.split(flat):
+            for sentence in [flat] if block.kind == "table" else _SENTENCE_END.split(flat):
                 sentence = sentence.strip()
                 # An image alone is not a sentence to quote (its alt text still is indexed).
                 if len(WORD_RE.findall(_IMAGE.sub("", sentence))) >= 3:
