@@ -24,11 +24,9 @@ import asyncio
 import json
 import math
 import random
-import sys
 import time
 from collections import Counter
 from collections.abc import Sequence
-from pathlib import Path
 
 from _common import ROOT, TEXTBOOK, machine_line, median, percentile, verdict
 
@@ -107,7 +105,9 @@ def quality() -> list[str]:
         base = [sections[i][:2] for i in bm25.rank(item["q"])]
         answer = extractive(index, item["q"], glossary=glossary)
         top = base[0] if base else None
-        lead = " ".join(sentences(next(t for c, a, t in sections if (c, a) == top))[:3]) if top else ""
+        lead = (
+            " ".join(sentences(next(t for c, a, t in sections if (c, a) == top))[:3]) if top else ""
+        )
         for name, ranked, text in (("tutor", ours, answer.text), ("bm25", base, lead)):
             s = stats[name]
             s["top1"] += ranked[:1] == [gold]
@@ -119,7 +119,10 @@ def quality() -> list[str]:
         stats["tutor"]["declined"] += not answer.answered
     declined = sum(not extractive(index, q, glossary=glossary).answered for q in OFF_TOPIC)
     n = len(evalset)
-    pct = lambda v: f"{100 * v / n:.1f} %"  # noqa: E731
+
+    def pct(v: float) -> str:
+        return f"{100 * v / n:.1f} %"
+
     rows = [
         f"Evaluation set: {n} questions on examples/textbook ({len(sections)} sections), "
         f"plus {len(OFF_TOPIC)} off-topic questions.",
@@ -130,7 +133,9 @@ def quality() -> list[str]:
     for name, label in (("tutor", "tutor (FTS5 + coverage)"), ("bm25", "plain BM25 baseline")):
         s = stats[name]
         declines = (
-            f"{s['declined']} / {declined} of {len(OFF_TOPIC)}" if name == "tutor" else f"0 / 0 of {len(OFF_TOPIC)}"
+            f"{s['declined']} / {declined} of {len(OFF_TOPIC)}"
+            if name == "tutor"
+            else f"0 / 0 of {len(OFF_TOPIC)}"
         )
         rows.append(
             f"| {label} | {pct(s['top1'])} | {pct(s['top3'])} | {pct(s['ch1'])} | "
@@ -211,15 +216,23 @@ async def ttft(latency_s: float, runs: int) -> list[str]:
     server.default = ok("Suction grippers use a vacuum cup [1]. " * 8, delay=latency_s)
     await server.start()
     config = ProviderConfig(
-        name="loopback", kind="openai", base_url=server.base_url, model="m", api_key="sk-x",
-        max_retries=0, timeout_s=10,
+        name="loopback",
+        kind="openai",
+        base_url=server.base_url,
+        model="m",
+        api_key="sk-x",
+        max_retries=0,
+        timeout_s=10,
     )
     provider = build_provider(config)
     index, glossary = index_folder(TEXTBOOK)
     engine = create_engine("sqlite+aiosqlite:///:memory:")
     maker = create_sessionmaker(engine)
     tutor = Tutor(
-        TutorConfig(), recorder=Recorder(maker), sessionmaker=maker, llm=provider,
+        TutorConfig(),
+        recorder=Recorder(maker),
+        sessionmaker=maker,
+        llm=provider,
         library=TutorLibrary(index, glossary, follows=False),
     )
     question = "how do I turn a depth pixel back into a 3D point?"
@@ -274,4 +287,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

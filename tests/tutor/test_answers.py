@@ -142,3 +142,22 @@ class TestIndexFollowsChanges:
         assert index.hashes() == {"a": "h2"}
         assert index.section_count() == 1
         index.close()
+
+
+class TestWhatIsQuoted:
+    def test_code_inside_a_list_item_is_not_prose(self) -> None:
+        from tailored.tutor.text import sentences
+
+        text = (
+            "## Steps\n\n1. Write the detection node in Python:\n\n"
+            "   ```python\n   import rclpy\n   node = rclpy.create_node('x')\n   ```\n\n"
+            "2. Run the node and watch the topic.\n"
+        )
+        said = sentences(text)
+        assert said == ["Write the detection node in Python:", "Run the node and watch the topic."]
+
+    def test_table_rows_are_quoted_whole(self) -> None:
+        from tailored.tutor.text import sentences
+
+        text = "| Module | Memory |\n|---|---|\n| AGX Orin | 64 GB |\n| Orin Nano | 8 GB |\n"
+        assert sentences(text) == ["| AGX Orin | 64 GB |", "| Orin Nano | 8 GB |"]

@@ -57,6 +57,7 @@ def _prose_blocks(blocks: tuple[Block, ...]) -> Iterator[Block]:
             yield from _prose_blocks(block.children)
 
 
+_FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,}).*?^[ \t]*\1[ \t]*$", re.MULTILINE | re.DOTALL)
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}")
 
 
@@ -70,6 +71,8 @@ def _pieces(block: Block) -> Iterator[str]:
     if block.kind == "blockquote":
         text = re.sub(r"^\s*>\s?", "", text, flags=re.MULTILINE)
     if block.kind == "list":
+        # Code nested in a list item is code all the same: never quoted as prose.
+        text = _FENCE.sub("", text)
         yield from (p for p in _LIST_ITEM.split(text) if p.strip())
     else:
         yield text
