@@ -129,3 +129,14 @@ class TestModelAnswers:
         await state.recorder.flush()
         [log] = await _logs(state.sessionmaker)
         assert log.status == ("failure" if failure == "error" else "timeout")
+
+
+@pytest.mark.usefixtures("library", "closing_state")
+class TestModelSaysNotCovered:
+    async def test_counts_as_unanswered(
+        self, client: httpx.AsyncClient, llm_server: OpenAIServer
+    ) -> None:
+        llm_server.script(reply(lambda _r: "The textbook does not seem to cover this [1]."))
+        answer = (await client.post(URL, json={"question": VACUUM})).json()["messages"][1]
+        assert answer["answered"] is False
+        assert answer["content"] == "The textbook does not seem to cover this [1]."

@@ -173,7 +173,9 @@ class Tutor:
             yield _from(offline, "extractive", status, error)
             return
         citations = tuple(cite(hits[n - 1]) for n in numbers)
-        yield Outcome(text, citations, True, "llm", status)
+        # The prompt asks for this phrase when the sections do not answer (analytics count it).
+        covered = "does not seem to cover" not in text.lower()
+        yield Outcome(text, citations, covered, "llm", status)
 
     def _log(
         self,

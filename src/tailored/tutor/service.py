@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tailored.config.tutor import TutorConfig
@@ -32,6 +33,7 @@ from tailored.tutor.schemas import (
     TutorStats,
 )
 
+T = TypeVar("T")
 TITLE_LENGTH = 80
 RATE_WINDOW = 60.0
 
@@ -102,6 +104,18 @@ async def start(
         return conversation
 
 
+async def _at_the_end(add: Callable[[], Awaitable[T]]) -> T:
+    """Run `add` again when another writer took the same position in the conversation first
+    (two questions at once in one conversation, on PostgreSQL)."""
+    for attempt in range(3):
+        try:
+            return await add()
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
 async def ask(
     maker: async_sessionmaker[AsyncSession],
     asker: Asker,
@@ -111,6 +125,19 @@ async def ask(
     history_turns: int,
 ) -> tuple[TutorMessage, list[Turn]]:
     """Store the learner's question; the earlier turns (oldest first) for the answer."""
+    return await _at_the_end(
+        lambda: _ask(maker, asker, conversation_id, question, history_turns=history_turns)
+    )
+
+
+async def _ask(
+    maker: async_sessionmaker[AsyncSession],
+    asker: Asker,
+    conversation_id: uuid.UUID,
+    question: str,
+    *,
+    history_turns: int,
+) -> tuple[TutorMessage, list[Turn]]:
     async with transaction(maker, write=True) as session:
         repo = ConversationRepository(session)
         conversation = await repo.get_owned(
@@ -139,6 +166,15 @@ async def answered(
     chapter_id: str | None,
 ) -> TutorMessage:
     """Store the tutor's answer (after the question, whatever happened meanwhile)."""
+    return await _at_the_end(lambda: _answered(maker, conversation_id, outcome, chapter_id))
+
+
+async def _answered(
+    maker: async_sessionmaker[AsyncSession],
+    conversation_id: uuid.UUID,
+    outcome: Outcome,
+    chapter_id: str | None,
+) -> TutorMessage:
     async with transaction(maker, write=True) as session:
         repo = ConversationRepository(session)
         message = TutorMessage(
