@@ -18,7 +18,10 @@ from tests.fixtures.accounts import create_logged_in_user
 PAGED_ROUTES = [
     ("/api/admin/users", Role.admin, lambda body: body["items"]),
     ("/api/me/personalizations", Role.learner, lambda body: body),
+    ("/api/search", Role.learner, lambda body: body["results"]),
 ]
+# Parameters a paged route needs besides limit and offset.
+EXTRA: dict[str, dict[str, str]] = {"/api/search": {"q": "robot"}}
 ROUTE_IDS = [path for path, _, _ in PAGED_ROUTES]
 
 
@@ -35,7 +38,9 @@ class TestPagedRoutes:
         self, client: httpx.AsyncClient, state: AppState, path: str, role: Role, items: Any
     ) -> None:
         _, headers = await create_logged_in_user(state, client, role=role)
-        response = await client.get(path, params={"offset": 2**63}, headers=headers)
+        response = await client.get(
+            path, params={**EXTRA.get(path, {}), "offset": 2**63}, headers=headers
+        )
         assert problem_locs(response) == [["query", "offset"]]
         assert str(MAX_OFFSET) in response.text  # the message names the bound
 
@@ -43,14 +48,18 @@ class TestPagedRoutes:
         self, client: httpx.AsyncClient, state: AppState, path: str, role: Role, items: Any
     ) -> None:
         _, headers = await create_logged_in_user(state, client, role=role)
-        response = await client.get(path, params={"offset": MAX_OFFSET + 1}, headers=headers)
+        response = await client.get(
+            path, params={**EXTRA.get(path, {}), "offset": MAX_OFFSET + 1}, headers=headers
+        )
         assert problem_locs(response) == [["query", "offset"]]
 
     async def test_largest_offset_is_an_empty_page(
         self, client: httpx.AsyncClient, state: AppState, path: str, role: Role, items: Any
     ) -> None:
         _, headers = await create_logged_in_user(state, client, role=role)
-        response = await client.get(path, params={"offset": MAX_OFFSET}, headers=headers)
+        response = await client.get(
+            path, params={**EXTRA.get(path, {}), "offset": MAX_OFFSET}, headers=headers
+        )
         assert response.status_code == 200, response.text
         assert items(response.json()) == []
 
@@ -65,14 +74,18 @@ class TestPagedRoutes:
         limit: int,
     ) -> None:
         _, headers = await create_logged_in_user(state, client, role=role)
-        response = await client.get(path, params={"limit": limit}, headers=headers)
+        response = await client.get(
+            path, params={**EXTRA.get(path, {}), "limit": limit}, headers=headers
+        )
         assert problem_locs(response) == [["query", "limit"]]
 
     async def test_negative_offset_is_a_422(
         self, client: httpx.AsyncClient, state: AppState, path: str, role: Role, items: Any
     ) -> None:
         _, headers = await create_logged_in_user(state, client, role=role)
-        response = await client.get(path, params={"offset": -1}, headers=headers)
+        response = await client.get(
+            path, params={**EXTRA.get(path, {}), "offset": -1}, headers=headers
+        )
         assert problem_locs(response) == [["query", "offset"]]
 
 

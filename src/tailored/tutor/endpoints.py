@@ -23,6 +23,7 @@ from tailored.errors import (
     error_responses,
 )
 from tailored.kit.db import transaction
+from tailored.kit.paging import Limit, Offset
 from tailored.state import AppState
 from tailored.tutor import service
 from tailored.tutor.engine import Delta, Outcome, Refs
@@ -263,11 +264,13 @@ async def delete_conversation(
 async def search_sections(
     state: StateDep,
     q: Annotated[str, Query(min_length=1, max_length=500)],
-    limit: Annotated[int, Query(ge=1, le=50)] = 10,
+    limit: Limit = 10,
+    offset: Offset = 0,
 ) -> SearchOut:
-    """Sections of the book matching `q`, best first (the reader's search box)."""
+    """Sections of the book matching `q`, best first (the reader's search box; at most the
+    best 1,000)."""
     index = await state.tutor.library.follow(state.sessionmaker)
-    return SearchOut(results=[SearchResult(**r) for r in search(index, q, limit)])
+    return SearchOut(results=[SearchResult(**r) for r in search(index, q, limit, offset)])
 
 
 @router.get("/admin/stats/tutor", responses=error_responses(NotAuthenticated, AdminRequired))

@@ -21,8 +21,15 @@ def snippet(text: str, terms: list[str]) -> str:
     return chosen if len(chosen) <= SNIPPET else chosen[: SNIPPET - 1].rsplit(" ", 1)[0] + "…"
 
 
-def search(index: SectionIndex, query: str, limit: int) -> list[dict[str, Any]]:
+# Results a search can page through: a search box needs the first few.
+DEEPEST = 1000
+
+
+def search(index: SectionIndex, query: str, limit: int, offset: int = 0) -> list[dict[str, Any]]:
     terms = query_terms(query)
+    if offset >= DEEPEST:
+        return []
+    wanted = min(offset + limit, DEEPEST)
     return [
         {
             "chapter_id": hit.chapter_id,
@@ -31,5 +38,5 @@ def search(index: SectionIndex, query: str, limit: int) -> list[dict[str, Any]]:
             "snippet": snippet(hit.text, terms),
             "score": hit.score,
         }
-        for hit in index.search(terms, limit=limit)
+        for hit in index.search(terms, limit=wanted, candidates=max(40, wanted))[offset:]
     ]
