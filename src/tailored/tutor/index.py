@@ -204,12 +204,13 @@ class SectionIndex:
             if not rows:
                 return []
             total = max(1, self._count("sections"))
+            ids = [r[0] for r in rows]
             weights: dict[str, float] = {}
             holders: dict[str, set[int]] = {}
             for term in every:
-                found = self._matching("sections_fts", term)
-                holders[term] = found
-                idf = math.log(1 + (total - len(found) + 0.5) / (len(found) + 0.5))
+                holders[term] = self._matching("sections_fts", term, ids)
+                n = self._frequency("sections_fts", term)
+                idf = math.log(1 + (total - n + 0.5) / (n + 0.5))
                 weights[term] = idf * (0.5 if term not in terms else 1.0)
         whole = sum(weights[t] for t in terms) or sum(weights.values()) or 1.0
         scored: list[tuple[float, Hit]] = []
@@ -231,7 +232,7 @@ class SectionIndex:
             total = max(1, self._count("sentences"))
             return {
                 t: math.log(
-                    1 + (total - (n := len(self._matching("sentences_fts", t))) + 0.5) / (n + 0.5)
+                    1 + (total - (n := self._frequency("sentences_fts", t)) + 0.5) / (n + 0.5)
                 )
                 for t in terms
             }
@@ -247,10 +248,10 @@ class SectionIndex:
                 f"WHERE section_id IN ({marks}) ORDER BY section_id, position",
                 tuple(section_ids),
             ).fetchall()
-            wanted = {r[0] for r in rows}
+            wanted = [r[0] for r in rows]
             holds: dict[int, set[str]] = {}
             for term in terms:
-                for rowid in self._matching("sentences_fts", term) & wanted:
+                for rowid in self._matching("sentences_fts", term, wanted):
                     holds.setdefault(rowid, set()).add(term)
         found = [Sentence(sid, pos, text) for _id, sid, pos, text in rows]
         by_row = {i: frozenset(holds.get(r[0], ())) for i, r in enumerate(rows)}
@@ -263,8 +264,20 @@ class SectionIndex:
     def _count(self, table: str) -> int:
         return int(self._db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
 
-    def _matching(self, table: str, term: str) -> set[int]:
-        rows = self._db.execute(f"SELECT rowid FROM {table} WHERE {table} MATCH ?", (quote(term),))
+    def _frequency(self, table: str, term: str) -> int:
+        """How many rows hold `term` (counted inside SQLite: common terms match thousands)."""
+        sql = f"SELECT count(*) FROM {table} WHERE {table} MATCH ?"
+        return int(self._db.execute(sql, (quote(term),)).fetchone()[0])
+
+    def _matching(self, table: str, term: str, among: Sequence[int]) -> set[int]:
+        """Which of the rows `among` hold `term`."""
+        if not among:
+            return set()
+        marks = ", ".join("?" * len(among))
+        rows = self._db.execute(
+            f"SELECT rowid FROM {table} WHERE {table} MATCH ? AND rowid IN ({marks})",
+            (quote(term), *among),
+        )
         return {r[0] for r in rows}
 
 
