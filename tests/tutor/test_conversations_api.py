@@ -293,3 +293,19 @@ def _admin_role() -> Any:
     from tailored.models import Role
 
     return Role.admin
+
+
+@pytest.mark.usefixtures("library")
+class TestCookie:
+    async def test_signed_http_only_cookie_scoped_to_the_tutor(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        response = await client.post(URL, json={})
+        header = response.headers["set-cookie"].lower()
+        assert "httponly" in header
+        assert "path=/api/tutor" in header
+        assert "samesite=lax" in header
+        assert "secure" not in header.replace("httponly", "")  # plain http here
+        client.cookies.clear()
+        secure = await client.post("https://tailored.test" + URL, json={})
+        assert "; secure" in secure.headers["set-cookie"].lower()

@@ -54,6 +54,8 @@ class Who:
     # A cookie to set (a new anonymous reader) or to clear (merged into an account).
     set_cookie: str | None = None
     clear_cookie: bool = False
+    # Served over HTTPS: the cookie is never sent in the clear.
+    secure: bool = False
 
     def apply(self, response: Response, max_age: int) -> None:
         if self.set_cookie is not None:
@@ -63,6 +65,7 @@ class Who:
                 max_age=max_age,
                 httponly=True,
                 samesite="lax",
+                secure=self.secure,
                 path="/api/tutor",
             )
         elif self.clear_cookie:
@@ -77,14 +80,15 @@ async def get_who(request: Request, state: StateDep, credentials: MaybeBearer) -
     secret = state.settings.secret_key.get_secret_value()
     anon_id = read_cookie(request.cookies.get(COOKIE), secret)
     ip = request.client.host if request.client else "unknown"
+    secure = request.url.scheme == "https"
     if credentials is None:
-        return Who(Asker(None, anon_id, ip))
+        return Who(Asker(None, anon_id, ip), secure=secure)
     token = credentials.credentials
     user = await accounts.cached_user_for_token(state.settings, state.cache, token)
     if user is None:
         async with transaction(state.sessionmaker) as session:
             user = await accounts.user_for_token(session, state.settings, state.cache, token)
-    who = Who(Asker(user.id, None, ip))
+    who = Who(Asker(user.id, None, ip), secure=secure)
     # A DELETE's request transaction already holds the writer turn: merge on the next request.
     if anon_id is not None and request.method != "DELETE":
         await service.adopt_anonymous(state.sessionmaker, anon_id, user.id)
@@ -99,7 +103,7 @@ def _anonymous_cookie(who: Who, state: AppState) -> Who:
     """An anonymous reader without a cookie gets one when they start a conversation."""
     if who.asker.user_id is None and who.asker.anon_id is None:
         anon_id, value = new_cookie(state.settings.secret_key.get_secret_value())
-        return Who(Asker(None, anon_id, who.asker.ip), set_cookie=value)
+        return Who(Asker(None, anon_id, who.asker.ip), set_cookie=value, secure=who.secure)
     return who
 
 
