@@ -31,7 +31,7 @@ LAYERS = [
     {"llm", "testing"},
     {"derived"},
     {"accounts", "profiles", "content"},
-    {"personalization"},
+    {"personalization", "flags", "stream"},
     {"translation", "analytics", "privacy", "web"},
 ]
 RANK = {name: i for i, layer in enumerate(LAYERS) for name in layer}

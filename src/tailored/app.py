@@ -20,6 +20,8 @@ from tailored.analytics.endpoints import router as analytics_router
 from tailored.config import Environment, Settings
 from tailored.content.endpoints import router as content_router
 from tailored.errors import AppError
+from tailored.flags.endpoints import ofrep_router
+from tailored.flags.endpoints import router as flags_router
 from tailored.health import router as health_router
 from tailored.kit.migrate import upgrade_async
 from tailored.openapi import install as install_openapi
@@ -45,6 +47,7 @@ def create_app(settings: Settings, *, state: AppState | None = None) -> FastAPI:
         app.state.tailored = app_state
         if owned:
             app_state.recorder.start()
+            app_state.exposures.start()
             # Start-up objects live forever; keeping them out of full collections removed
             # 30-60 ms pauses that stalled every request in flight (see bench/RESULTS.md).
             gc.freeze()
@@ -76,6 +79,8 @@ def create_app(settings: Settings, *, state: AppState | None = None) -> FastAPI:
         profiles_router,
         personalization_router,
         analytics_router,
+        flags_router,
+        ofrep_router,
         web_router,
         translation_router,
         content_router,

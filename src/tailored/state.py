@@ -10,6 +10,8 @@ from tailored.accounts.security import Passwords
 from tailored.config import Settings
 from tailored.content.service import NearChapters
 from tailored.derived.recorder import Recorder
+from tailored.flags.book import FlagBook
+from tailored.flags.exposures import Exposures, signal_writer
 from tailored.kit.cache import Cache, create_cache
 from tailored.kit.db import create_engine, create_sessionmaker
 from tailored.llm.router import ProviderChain, build_chain
@@ -29,6 +31,9 @@ class AppState:
     recorder: Recorder
     personalizer: Personalizer
     translator: Translator
+    # Feature flags kept in memory, and the exposures evaluations queue (flags/).
+    flags: FlagBook
+    exposures: Exposures
     # Chapters for the routes that generate, kept near for a moment (content.service).
     chapters: NearChapters = field(default_factory=NearChapters)
     # The configured language-model providers in fallback order; None: LLM features off.
@@ -83,10 +88,15 @@ class AppState:
             translator=Translator.build(
                 settings, cache=cache, recorder=recorder, llm=llm, sessionmaker=sessionmaker
             ),
+            flags=FlagBook(sessionmaker, refresh_seconds=settings.flags.refresh_seconds),
+            exposures=Exposures(
+                signal_writer(sessionmaker), enabled=settings.flags.record_exposures
+            ),
             llm=llm,
         )
 
     async def close(self) -> None:
+        await self.exposures.stop()
         await self.recorder.stop()
         if self.llm is not None:
             await self.llm.aclose()

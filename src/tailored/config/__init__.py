@@ -21,6 +21,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from tailored.config.flags import FlagsConfig, StreamConfig
 from tailored.config.llm import LLMConfig
 from tailored.config.translation import TranslationConfig
 
@@ -81,6 +82,9 @@ class Settings(BaseSettings):
     llm_budget_seconds: float = Field(default=60.0, gt=0)
     # Chapters in other languages: human translations first, then machine translators.
     translation: TranslationConfig = Field(default_factory=TranslationConfig)
+    # Feature flags and experiments; the outbox relay to a message broker.
+    flags: FlagsConfig = Field(default_factory=FlagsConfig)
+    stream: StreamConfig = Field(default_factory=StreamConfig)
     auto_migrate: bool | None = None
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)

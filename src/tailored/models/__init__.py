@@ -3,6 +3,7 @@
 from tailored.models.accounts import AuthToken, Role, User
 from tailored.models.base import Base
 from tailored.models.content import Chapter, GlossaryTerm, Section
+from tailored.models.flags import FeatureFlag
 from tailored.models.personalization import (
     PersonalizationHistory,
     PersonalizationSession,
@@ -29,6 +30,7 @@ __all__ = [
     "Base",
     "Chapter",
     "DifficultyPreference",
+    "FeatureFlag",
     "GlossaryTerm",
     "HardwareAvailable",
     "HardwareDomain",
