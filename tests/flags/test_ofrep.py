@@ -134,9 +134,11 @@ class TestSingleEvaluation:
 
     async def test_error_bodies_follow_the_spec(self, client: httpx.AsyncClient) -> None:
         bad = await client.post("/ofrep/v1/evaluate/flags/x", content=b"{nope")
-        assert bad.status_code == 400 and bad.json()["errorCode"] == "PARSE_ERROR"
+        assert bad.status_code == 400
+        assert bad.json()["errorCode"] == "PARSE_ERROR"
         bad = await client.post("/ofrep/v1/evaluate/flags/x", json={"context": [1]})
-        assert bad.status_code == 400 and bad.json()["errorCode"] == "INVALID_CONTEXT"
+        assert bad.status_code == 400
+        assert bad.json()["errorCode"] == "INVALID_CONTEXT"
         gone = await client.post("/ofrep/v1/evaluate/flags/x", json={})
         assert gone.status_code == 404
         assert gone.json() == {
@@ -173,7 +175,8 @@ class TestBulkEvaluation:
         changed = await client.post(
             "/ofrep/v1/evaluate/flags", json=body, headers={"If-None-Match": tag}
         )
-        assert changed.status_code == 200 and changed.headers["etag"] != tag
+        assert changed.status_code == 200
+        assert changed.headers["etag"] != tag
 
     async def test_a_split_without_a_key_fails_alone(
         self, client: httpx.AsyncClient, admin: dict[str, str]
