@@ -31,6 +31,7 @@ LAYERS = [
     {"llm", "testing"},
     {"derived"},
     {"accounts", "profiles", "content"},
+    {"signals"},
     {"personalization", "flags", "stream"},
     {"translation", "analytics", "privacy", "web"},
 ]

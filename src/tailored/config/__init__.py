@@ -23,6 +23,7 @@ from pydantic_settings import (
 
 from tailored.config.flags import FlagsConfig, StreamConfig
 from tailored.config.llm import LLMConfig
+from tailored.config.signals import SignalsConfig
 from tailored.config.translation import TranslationConfig
 
 # A secret that works out of the box in development and is refused in production.
@@ -82,6 +83,8 @@ class Settings(BaseSettings):
     llm_budget_seconds: float = Field(default=60.0, gt=0)
     # Chapters in other languages: human translations first, then machine translators.
     translation: TranslationConfig = Field(default_factory=TranslationConfig)
+    # Learner events: weights, decay, batch size, the Segment event-name mapping.
+    signals: SignalsConfig = Field(default_factory=SignalsConfig)
     # Feature flags and experiments; the outbox relay to a message broker.
     flags: FlagsConfig = Field(default_factory=FlagsConfig)
     stream: StreamConfig = Field(default_factory=StreamConfig)
