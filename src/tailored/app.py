@@ -20,7 +20,7 @@ from tailored.analytics.endpoints import router as analytics_router
 from tailored.config import Environment, Settings
 from tailored.content.endpoints import router as content_router
 from tailored.errors import AppError
-from tailored.flags.endpoints import ofrep_router
+from tailored.flags.endpoints import experiments_router, ofrep_router
 from tailored.flags.endpoints import router as flags_router
 from tailored.health import router as health_router
 from tailored.kit.migrate import upgrade_async
@@ -80,6 +80,7 @@ def create_app(settings: Settings, *, state: AppState | None = None) -> FastAPI:
         personalization_router,
         analytics_router,
         flags_router,
+        experiments_router,
         ofrep_router,
         web_router,
         translation_router,

@@ -90,7 +90,8 @@ class AppState:
             ),
             flags=FlagBook(sessionmaker, refresh_seconds=settings.flags.refresh_seconds),
             exposures=Exposures(
-                signal_writer(sessionmaker), enabled=settings.flags.record_exposures
+                signal_writer(sessionmaker, settings.signals),
+                enabled=settings.flags.record_exposures,
             ),
             llm=llm,
         )

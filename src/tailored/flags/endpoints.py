@@ -10,7 +10,7 @@ import json
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Header, Request, Response, status
+from fastapi import APIRouter, BackgroundTasks, Header, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from tailored.accounts import service as accounts
@@ -25,12 +25,13 @@ from tailored.errors import (
 )
 from tailored.flags import ofrep, service
 from tailored.flags.rules import evaluate
-from tailored.flags.schemas import FlagChange, FlagIn, FlagOut
+from tailored.flags.schemas import ExperimentReport, FlagChange, FlagIn, FlagOut
 from tailored.kit.db import transaction
 from tailored.models import Role
 from tailored.state import AppState
 
 router = APIRouter(prefix="/api/admin/flags", tags=["flags"])
+experiments_router = APIRouter(prefix="/api/admin/experiments", tags=["flags"])
 ofrep_router = APIRouter(prefix="/ofrep/v1", tags=["ofrep"])
 
 _ADMIN = error_responses(NotAuthenticated, AdminRequired)
@@ -96,6 +97,17 @@ async def delete_flag(
     """Delete a flag; evaluating it is then FLAG_NOT_FOUND (clients serve their default)."""
     await service.delete_flag(session, key)
     background.add_task(state.flags.invalidate)
+
+
+@experiments_router.get("/{key}", responses={**_ADMIN, **error_responses(FlagNotFound)})
+async def experiment_report(
+    key: str,
+    _admin: AdminUser,
+    session: SessionDep,
+    version: Annotated[int | None, Query(ge=1)] = None,
+) -> ExperimentReport:
+    """Outcome signals (completion, time on chapter, bookmarks) per variant of a flag."""
+    return await service.experiment(session, key, version)
 
 
 async def _resolve(

@@ -18,6 +18,11 @@ from datetime import UTC, datetime
 from cachetools import LRUCache
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from tailored.config.signals import SignalsConfig
+from tailored.kit.db import transaction
+from tailored.signals import service as signals
+from tailored.signals.schemas import Signal
+
 log = logging.getLogger("tailored.flags")
 
 EXPOSURE_NAMESPACE = uuid.UUID("5b0f1c2e-7a43-4f43-9a53-6f6c61677321")
@@ -99,10 +104,24 @@ class Exposures:
             await self.flush()
 
 
-def signal_writer(sessionmaker: async_sessionmaker[AsyncSession]) -> Writer:
-    """Write exposures as `exposure` signals, in one short transaction per batch."""
+def as_signal(exposure: Exposure) -> Signal:
+    return Signal(
+        id=str(exposure.event_id),
+        learner=signals.learner_for_user(exposure.learner_id),
+        type=EXPOSURE_TYPE,
+        occurred_at=exposure.at,
+        content_type="flag",
+        metadata={"flag": exposure.flag, "variant": exposure.variant, "version": exposure.version},
+        source="internal",
+    )
+
+
+def signal_writer(sessionmaker: async_sessionmaker[AsyncSession], config: SignalsConfig) -> Writer:
+    """Write exposures as `exposure` signals (with their outbox messages), in one short
+    transaction per batch."""
 
     async def write(batch: list[Exposure]) -> None:
-        pass  # wired to signals.service.record_events once that lands
+        async with transaction(sessionmaker, write=True) as session:
+            await signals.record_events(session, [as_signal(e) for e in batch], config=config)
 
     return write

@@ -14,14 +14,16 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tailored.errors import FlagExists, FlagNotFound, InvalidFlag
-from tailored.flags.repository import FlagRepository
+from tailored.flags.repository import ExperimentRepository, FlagRepository
 from tailored.flags.rules import Evaluation, FlagDef, evaluate
 from tailored.flags.schemas import (
     BOOLEAN_VARIANTS,
+    ExperimentReport,
     FlagChange,
     FlagIn,
     FlagOut,
     Rule,
+    VariantOutcome,
     check_definition,
 )
 from tailored.models import FeatureFlag
@@ -135,3 +137,28 @@ def evaluate_all(
         except Exception as exc:  # one broken flag must not hide the others
             out[key] = exc
     return out
+
+
+async def experiment(session: AsyncSession, key: str, version: int | None) -> ExperimentReport:
+    """Outcome signals per variant for learners exposed to the flag (its current version unless
+    one is named): completions, bookmarks and time on chapter after their first exposure."""
+    flag = await FlagRepository(session).get(key)
+    if flag is None:
+        raise FlagNotFound()
+    version = version or flag.version
+    rows = await ExperimentRepository(session).outcomes(key, version)
+    return ExperimentReport(
+        flag=key,
+        version=version,
+        variants=[
+            VariantOutcome(
+                variant=r["variant"],
+                learners=r["learners"],
+                completions=r["completions"],
+                completion_rate=r["completions"] / r["learners"] if r["learners"] else 0.0,
+                bookmarks=r["bookmarks"],
+                avg_seconds_on_chapter=float(r["seconds"]) if r["seconds"] is not None else None,
+            )
+            for r in rows
+        ],
+    )

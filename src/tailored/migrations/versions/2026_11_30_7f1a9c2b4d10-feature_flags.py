@@ -3,7 +3,7 @@
 Flags with variants, targeting rules, a percentage rollout and a kill switch (tailored.flags).
 
 Revision ID: 7f1a9c2b4d10
-Revises: 3c1d2e4f5a6b
+Revises: 13d6cb1e4765
 Create Date: 2026-11-30 10:30:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import tailored.models.base
 
 revision: str = "7f1a9c2b4d10"
-down_revision: str | None = "3c1d2e4f5a6b"
+down_revision: str | None = "13d6cb1e4765"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
