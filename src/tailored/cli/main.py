@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from tailored import __version__
-from tailored.cli import cache, content, db, ops, personalize, serve, translate, users
+from tailored.cli import cache, content, db, flags, ops, personalize, serve, translate, users
 from tailored.cli.common import EXIT_CODES_HELP, CliGroup
 
 app = typer.Typer(
@@ -64,5 +64,6 @@ app.command("cleanup")(ops.cleanup)
 app.command("stats")(ops.stats)
 app.add_typer(cache.app, name="cache")
 app.add_typer(db.app, name="db")
+app.add_typer(flags.app, name="flags")
 app.add_typer(users.app, name="users")
 translate.register(app)
