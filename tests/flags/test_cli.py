@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -21,7 +22,7 @@ def db_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return db
 
 
-def _flags() -> dict[str, dict[str, object]]:
+def _flags() -> dict[str, dict[str, Any]]:
     result = runner.invoke(app, ["flags", "list", "--json"])
     assert result.exit_code == 0, result.output
     return {f["key"]: f for f in json.loads(result.output)}
