@@ -29,6 +29,7 @@ from tailored.personalization.endpoints import router as personalization_router
 from tailored.privacy.endpoints import router as privacy_router
 from tailored.profiles.endpoints import router as profiles_router
 from tailored.state import AppState
+from tailored.stream.endpoints import router as stream_router
 from tailored.translation.endpoints import router as translation_router
 from tailored.web.endpoints import router as web_router
 
@@ -48,6 +49,8 @@ def create_app(settings: Settings, *, state: AppState | None = None) -> FastAPI:
         if owned:
             app_state.recorder.start()
             app_state.exposures.start()
+            if settings.stream.relay_in_serve:
+                app_state.relay.start()
             # Start-up objects live forever; keeping them out of full collections removed
             # 30-60 ms pauses that stalled every request in flight (see bench/RESULTS.md).
             gc.freeze()
@@ -81,6 +84,7 @@ def create_app(settings: Settings, *, state: AppState | None = None) -> FastAPI:
         analytics_router,
         flags_router,
         experiments_router,
+        stream_router,
         ofrep_router,
         web_router,
         translation_router,

@@ -18,6 +18,8 @@ from tailored.llm.router import ProviderChain, build_chain
 from tailored.personalization.adapter import Adapter
 from tailored.personalization.adapters import build_adapter
 from tailored.personalization.engine import Personalizer
+from tailored.stream.brokers import broker_url, create_broker
+from tailored.stream.relay import Relay
 from tailored.translation.engine import Translator
 
 
@@ -34,6 +36,8 @@ class AppState:
     # Feature flags kept in memory, and the exposures evaluations queue (flags/).
     flags: FlagBook
     exposures: Exposures
+    # Publishes the outbox to the broker; `serve` runs it (settings.stream.relay_in_serve).
+    relay: Relay
     # Chapters for the routes that generate, kept near for a moment (content.service).
     chapters: NearChapters = field(default_factory=NearChapters)
     # The configured language-model providers in fallback order; None: LLM features off.
@@ -93,11 +97,19 @@ class AppState:
                 signal_writer(sessionmaker, settings.signals),
                 enabled=settings.flags.record_exposures,
             ),
+            relay=Relay(
+                sessionmaker,
+                create_broker(broker_url(settings.stream, settings.cache_url), settings.stream),
+                cache=cache,
+                batch_size=settings.stream.batch_size,
+                poll_seconds=settings.stream.poll_seconds,
+            ),
             llm=llm,
         )
 
     async def close(self) -> None:
         await self.exposures.stop()
+        await self.relay.stop()
         await self.recorder.stop()
         if self.llm is not None:
             await self.llm.aclose()

@@ -8,7 +8,18 @@ from typing import Annotated
 import typer
 
 from tailored import __version__
-from tailored.cli import cache, content, db, flags, ops, personalize, serve, translate, users
+from tailored.cli import (
+    cache,
+    content,
+    db,
+    flags,
+    ops,
+    personalize,
+    relay,
+    serve,
+    translate,
+    users,
+)
 from tailored.cli.common import EXIT_CODES_HELP, CliGroup
 
 app = typer.Typer(
@@ -62,6 +73,7 @@ app.command("ingest")(content.ingest)
 app.command("personalize")(personalize.personalize)
 app.command("cleanup")(ops.cleanup)
 app.command("stats")(ops.stats)
+app.command("relay")(relay.relay)
 app.add_typer(cache.app, name="cache")
 app.add_typer(db.app, name="db")
 app.add_typer(flags.app, name="flags")

@@ -24,13 +24,17 @@ class StreamConfig(BaseModel):
     url: str | None = None
     # `tailored serve` runs the relay in-process; turn off when `tailored relay` runs apart.
     relay_in_serve: bool = True
-    # Redis stream key / NATS subject prefix; a message goes to PREFIX.<topic>.
-    prefix: str = "tailored.events"
+    # Redis stream key / NATS subject prefix: a message goes to PREFIX.<topic> (tailored.events).
+    prefix: str = "tailored"
     # Rows read and published per round, and the pause when the outbox is empty.
     batch_size: int = Field(default=500, ge=1, le=10_000)
     poll_seconds: float = Field(default=0.02, gt=0)
     # Redis Streams: approximate cap per stream (MAXLEN ~); 0 keeps everything.
     redis_maxlen: int = Field(default=1_000_000, ge=0)
+    # NATS JetStream: the stream (created when missing, on subjects PREFIX.>) and how long it
+    # remembers message ids to drop a republished one.
+    nats_stream: str = "TAILORED"
+    nats_duplicate_window_seconds: float = Field(default=600.0, gt=0)
 
     @field_validator("url")
     @classmethod

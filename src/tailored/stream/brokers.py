@@ -1,0 +1,216 @@
+"""Where the outbox relay publishes, chosen by URL scheme: Redis Streams (`redis://`), NATS
+JetStream (`nats://`) or in-process (`memory://`).
+
+Every broker drops a message it already has, so a relay that crashed after publishing and
+before marking its rows publishes them again harmlessly:
+- Redis: the entry id is the outbox row id (`<id>-0`); Redis refuses an id at or below the
+  stream's top entry, which is exactly a republished one (a relay publishes in id order).
+- NATS: `Nats-Msg-Id` is the event id; JetStream ignores repeats within the duplicate window.
+- memory: a set of the event ids it holds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import nats
+from nats.js.api import StreamConfig as JsStreamConfig
+from nats.js.errors import NotFoundError
+from redis.asyncio import Redis
+from redis.exceptions import ResponseError
+
+from tailored.config.flags import StreamConfig
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    outbox_id: int
+    event_id: str
+    learner: str
+    topic: str
+    payload: dict[str, Any]
+
+    def body(self) -> bytes:
+        return json.dumps(self.payload, separators=(",", ":"), default=str).encode()
+
+
+@dataclass
+class Published:
+    """What one publish did: messages the broker took, and repeats it dropped."""
+
+    stored: int = 0
+    duplicates: int = 0
+
+
+class Broker(Protocol):
+    name: str
+
+    async def publish(self, messages: list[Message]) -> Published:
+        """Publish in order; raise when any message may not have been taken."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+@dataclass
+class MemoryBroker:
+    """In-process: messages per subject, for tests and single-process installs."""
+
+    prefix: str = "tailored"
+    name: str = "memory"
+    subjects: dict[str, list[Message]] = field(default_factory=dict)
+    _seen: set[str] = field(default_factory=set)
+    _arrived: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def publish(self, messages: list[Message]) -> Published:
+        done = Published()
+        for m in messages:
+            if m.event_id in self._seen:
+                done.duplicates += 1
+                continue
+            self._seen.add(m.event_id)
+            self.subjects.setdefault(f"{self.prefix}.{m.topic}", []).append(m)
+            done.stored += 1
+        self._arrived.set()
+        return done
+
+    async def wait(self, subject: str, count: int, timeout: float = 5.0) -> list[Message]:
+        """The subject's messages once there are `count` (consumers in the same process)."""
+        async with asyncio.timeout(timeout):
+            while len(self.subjects.get(subject, [])) < count:
+                self._arrived.clear()
+                await self._arrived.wait()
+        return self.subjects[subject]
+
+    async def close(self) -> None:
+        return None
+
+
+class RedisBroker:
+    name = "redis"
+
+    def __init__(self, url: str, *, prefix: str, maxlen: int) -> None:
+        self._redis: Redis = Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2)
+        self._prefix = prefix
+        self._maxlen = maxlen or None
+
+    def key(self, topic: str) -> str:
+        return f"{self._prefix}.{topic}"
+
+    async def publish(self, messages: list[Message]) -> Published:
+        pipe = self._redis.pipeline(transaction=False)
+        for m in messages:
+            fields: dict[Any, Any] = {
+                "id": m.event_id,
+                "learner": m.learner,
+                "topic": m.topic,
+                "payload": m.body(),
+            }
+            pipe.xadd(
+                self.key(m.topic),
+                fields,
+                id=f"{m.outbox_id}-0",
+                maxlen=self._maxlen,
+                approximate=True,
+            )
+        done = Published()
+        for result in await pipe.execute(raise_on_error=False):
+            if isinstance(result, ResponseError):
+                if "equal or smaller" not in str(result):
+                    raise result
+                done.duplicates += 1
+            elif isinstance(result, BaseException):
+                raise result
+            else:
+                done.stored += 1
+        return done
+
+    async def close(self) -> None:
+        await self._redis.aclose()
+
+
+class NatsBroker:
+    name = "nats"
+
+    def __init__(self, url: str, *, prefix: str, stream: str, window: float) -> None:
+        self._url = url
+        self._prefix = prefix
+        self._stream = stream
+        self._window = window
+        self._nc: Any = None
+        self._js: Any = None
+
+    async def _connect(self) -> Any:
+        if self._js is None:
+            self._nc = await nats.connect(
+                self._url,
+                connect_timeout=2,
+                reconnect_time_wait=0.25,
+                max_reconnect_attempts=-1,
+                allow_reconnect=True,
+            )
+            self._js = self._nc.jetstream(timeout=5)
+            try:
+                await self._js.stream_info(self._stream)
+            except NotFoundError:
+                await self._js.add_stream(
+                    JsStreamConfig(
+                        name=self._stream,
+                        subjects=[f"{self._prefix}.>"],
+                        duplicate_window=self._window,
+                    )
+                )
+        return self._js
+
+    async def publish(self, messages: list[Message]) -> Published:
+        js = await self._connect()
+        # Sent in order on one connection (JetStream stores them in that order), acked together.
+        futures = [
+            await js.publish_async(
+                f"{self._prefix}.{m.topic}",
+                m.body(),
+                headers={"Nats-Msg-Id": m.event_id, "Tailored-Learner": m.learner},
+                wait_stall=5,
+            )
+            for m in messages
+        ]
+        async with asyncio.timeout(10):
+            acks = await asyncio.gather(*futures)
+        done = Published()
+        for ack in acks:
+            if ack.duplicate:
+                done.duplicates += 1
+            else:
+                done.stored += 1
+        return done
+
+    async def close(self) -> None:
+        if self._nc is not None:
+            await self._nc.close()
+            self._nc = self._js = None
+
+
+def broker_url(config: StreamConfig, cache_url: str) -> str:
+    """The configured URL, else the cache's Redis, else in-process."""
+    if config.url:
+        return config.url
+    return cache_url if cache_url.startswith(("redis://", "rediss://")) else "memory://"
+
+
+def create_broker(url: str, config: StreamConfig) -> Broker:
+    scheme = url.split("://", 1)[0]
+    if scheme in ("redis", "rediss"):
+        return RedisBroker(url, prefix=config.prefix, maxlen=config.redis_maxlen)
+    if scheme == "nats":
+        return NatsBroker(
+            url,
+            prefix=config.prefix,
+            stream=config.nats_stream,
+            window=config.nats_duplicate_window_seconds,
+        )
+    if scheme == "memory":
+        return MemoryBroker(prefix=config.prefix)
+    raise ValueError(f"stream url must start with redis://, nats:// or memory://, not {url!r}")

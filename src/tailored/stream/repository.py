@@ -1,0 +1,41 @@
+"""All SQL for the outbox relay (the table is written by the signals layer)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tailored.models.signals import Outbox
+
+
+class OutboxRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def unpublished(self, limit: int) -> list[Outbox]:
+        """The oldest unpublished rows, in id order (the index on published_at finds them)."""
+        rows = await self.session.scalars(
+            select(Outbox).where(Outbox.published_at.is_(None)).order_by(Outbox.id).limit(limit)
+        )
+        return list(rows)
+
+    async def mark_published(self, ids: list[int], at: datetime) -> None:
+        await self.session.execute(update(Outbox).where(Outbox.id.in_(ids)).values(published_at=at))
+
+    async def backlog(self) -> tuple[int, datetime | None]:
+        """How many rows wait, and when the oldest of them was written."""
+        row = (
+            await self.session.execute(
+                select(func.count(), func.min(Outbox.created_at)).where(
+                    Outbox.published_at.is_(None)
+                )
+            )
+        ).one()
+        oldest = row[1]
+        if isinstance(oldest, str):  # SQLite's MIN may come back as text
+            oldest = datetime.fromisoformat(oldest)
+        if oldest is not None and oldest.tzinfo is None:
+            oldest = oldest.replace(tzinfo=UTC)
+        return int(row[0]), oldest
