@@ -40,13 +40,9 @@ def relay(
             if once:
                 return await state.relay.drain()
             loop = asyncio.get_running_loop()
-            task = asyncio.create_task(state.relay.run())
             for sig in (signal.SIGINT, signal.SIGTERM):
-                loop.add_signal_handler(sig, task.cancel)
-            try:
-                await task
-            except asyncio.CancelledError:
-                pass
+                loop.add_signal_handler(sig, state.relay.request_stop)
+            await state.relay.run()
             return state.relay.stats.published
 
     if url.startswith("memory") and not status:

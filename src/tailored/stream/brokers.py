@@ -135,8 +135,11 @@ class RedisBroker:
 class NatsBroker:
     name = "nats"
 
-    def __init__(self, url: str, *, prefix: str, stream: str, window: float) -> None:
+    def __init__(
+        self, url: str, *, prefix: str, stream: str, window: float, ack_timeout: float = 5.0
+    ) -> None:
         self._url = url
+        self._ack_timeout = ack_timeout
         self._prefix = prefix
         self._stream = stream
         self._window = window
@@ -167,6 +170,10 @@ class NatsBroker:
 
     async def publish(self, messages: list[Message]) -> Published:
         js = await self._connect()
+        if not self._nc.is_connected:
+            # While nats-py reconnects it would buffer publishes; fail the batch instead and
+            # let the relay retry it whole once the server is back.
+            raise ConnectionError("NATS is reconnecting")
         # Sent in order on one connection (JetStream stores them in that order), acked together.
         futures = [
             await js.publish_async(
@@ -177,7 +184,7 @@ class NatsBroker:
             )
             for m in messages
         ]
-        async with asyncio.timeout(10):
+        async with asyncio.timeout(self._ack_timeout):
             acks = await asyncio.gather(*futures)
         done = Published()
         for ack in acks:

@@ -79,6 +79,7 @@ class Relay:
         self._lease_ttl = lease_ttl
         self._token = secrets.token_hex(8).encode()
         self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
 
     async def publish_batch(self) -> int:
         """Publish and mark the oldest unpublished rows; how many were published."""
@@ -117,13 +118,21 @@ class Relay:
             return True
         return await self._cache.set_if_absent(LEASE_KEY, self._token, ttl=self._lease_ttl)
 
+    async def _pause(self, seconds: float) -> None:
+        """Sleep, but wake at once when asked to stop."""
+        try:
+            await asyncio.wait_for(self._stopping.wait(), seconds)
+        except TimeoutError:
+            pass
+
     async def run(self) -> None:
-        """Publish until cancelled; errors (broker or database down) back off and retry."""
+        """Publish until `stop()` (between batches, so no transaction is cut short) or
+        cancellation; errors (broker or database down) back off and retry."""
         failures = 0
-        while True:
+        while not self._stopping.is_set():
             try:
                 if not await self._hold_lease():
-                    await asyncio.sleep(self._lease_ttl / 3)
+                    await self._pause(self._lease_ttl / 3)
                     continue
                 published = await self.publish_batch()
                 failures = 0
@@ -134,10 +143,10 @@ class Relay:
                 self.stats.errors += 1
                 self.stats.last_error = f"{type(exc).__name__}: {exc}"
                 log.warning("outbox relay: %s (retry %d)", self.stats.last_error, failures)
-                await asyncio.sleep(min(5.0, 0.05 * 2**failures))
+                await self._pause(min(5.0, 0.05 * 2**failures))
                 continue
             if published < self._batch:
-                await asyncio.sleep(self._poll)
+                await self._pause(self._poll)
 
     @property
     def running(self) -> bool:
@@ -145,14 +154,20 @@ class Relay:
 
     def start(self) -> None:
         if self._task is None:
+            self._stopping.clear()
             self._task = asyncio.create_task(self.run(), name="outbox-relay")
 
-    async def stop(self) -> None:
+    def request_stop(self) -> None:
+        """Ask `run()` to return after the batch in hand (signal handlers)."""
+        self._stopping.set()
+
+    async def stop(self, timeout: float = 10.0) -> None:
+        """Finish the batch in hand, then stop (cancelled if it takes over `timeout`)."""
         if self._task is not None:
-            self._task.cancel()
+            self._stopping.set()
             try:
-                await self._task
-            except asyncio.CancelledError:
+                await asyncio.wait_for(self._task, timeout)
+            except (TimeoutError, asyncio.CancelledError):
                 pass
             self._task = None
         if self._cache is not None and await self._cache.get(LEASE_KEY) == self._token:
