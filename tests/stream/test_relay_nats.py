@@ -35,7 +35,8 @@ async def read_stream(url: str, prefix: str, stream: str) -> list[tuple[str, str
         while len(out) < total:
             for msg in await sub.fetch(min(500, total - len(out)), timeout=5):
                 body = json.loads(msg.data)
-                out.append((msg.headers["Nats-Msg-Id"], body["learner"], body["metadata"]["seq"]))
+                msg_id = (msg.headers or {})["Nats-Msg-Id"]
+                out.append((msg_id, body["learner"], body["metadata"]["seq"]))
                 await msg.ack()
         return out
     finally:

@@ -21,14 +21,13 @@ from tests.stream.servers import OwnServer
 
 
 async def read_stream(url: str, key: str) -> list[tuple[str, str, int]]:
-    client = Redis.from_url(url)
+    client = Redis.from_url(url, decode_responses=True)
     try:
-        entries = await client.xrange(key)
+        entries: list[tuple[str, dict[str, str]]] = await client.xrange(key)  # type: ignore[assignment]
     finally:
         await client.aclose()
     return [
-        (f[b"id"].decode(), f[b"learner"].decode(), json.loads(f[b"payload"])["metadata"]["seq"])
-        for _id, f in entries
+        (f["id"], f["learner"], json.loads(f["payload"])["metadata"]["seq"]) for _id, f in entries
     ]
 
 
