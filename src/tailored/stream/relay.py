@@ -87,13 +87,11 @@ class Relay:
             rows = await OutboxRepository(session).unpublished(self._batch)
         if not rows:
             return 0
-        messages = [
-            Message(r.id, r.event_id, r.learner_key, r.topic, dict(r.payload)) for r in rows
-        ]
+        messages = [Message(i, e, learner, t, body.encode()) for i, e, learner, t, body, _ in rows]
         done = await self.broker.publish(messages)
-        await self._mark([r.id for r in rows])
+        await self._mark([m.outbox_id for m in messages])
         now = datetime.now(UTC)
-        self.stats.lags.extend((now - r.created_at).total_seconds() for r in rows)
+        self.stats.lags.extend((now - row[5]).total_seconds() for row in rows)
         self.stats.published += done.stored
         self.stats.duplicates += done.duplicates
         self.stats.batches += 1

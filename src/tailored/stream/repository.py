@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Row, Text, cast, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tailored.models.signals import Outbox
@@ -14,12 +15,17 @@ class OutboxRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def unpublished(self, limit: int) -> list[Outbox]:
-        """The oldest unpublished rows, in id order (the index on published_at finds them)."""
-        rows = await self.session.scalars(
-            select(Outbox).where(Outbox.published_at.is_(None)).order_by(Outbox.id).limit(limit)
+    async def unpublished(self, limit: int) -> Sequence[Row[int, str, str, str, str, datetime]]:
+        """The oldest unpublished rows, in id order (the index on published_at finds them):
+        plain rows with the payload's JSON text, not ORM objects (the relay's hot loop)."""
+        o = Outbox
+        query = (
+            select(o.id, o.event_id, o.learner_key, o.topic, cast(o.payload, Text), o.created_at)
+            .where(o.published_at.is_(None))
+            .order_by(o.id)
+            .limit(limit)
         )
-        return list(rows)
+        return (await self.session.execute(query)).all()
 
     async def mark_published(self, ids: list[int], at: datetime) -> None:
         await self.session.execute(update(Outbox).where(Outbox.id.in_(ids)).values(published_at=at))
