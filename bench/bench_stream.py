@@ -34,6 +34,7 @@ from typing import Any
 import nats
 from _common import ROOT, machine_line, percentile, verdict
 from bench_load import postgres_database
+from nats.js.api import AckPolicy, ConsumerConfig
 from redis.asyncio import Redis
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -121,37 +122,51 @@ async def pace(maker: async_sessionmaker[AsyncSession], rate: int, seconds: floa
 
 async def produce(
     maker: async_sessionmaker[AsyncSession], rate: int, seconds: float, env: dict[str, str]
-) -> tuple[int, int]:
-    """Phase 1 steady, phase 2 across a relay crash. (rows written, last id of phase 1)."""
+) -> tuple[int, int, int]:
+    """Phase 1 steady, phase 2 across a relay crash. (rows written, first and last id of
+    phase 1)."""
     relay = start_relay(env)
-    written = await write_rows(maker, 1)  # the relay is up once this one is published
+    # The relay is up once this one is published (start-up is not lag).
+    sentinel = await write_rows(maker, 1)
+    written = 1
     await wait_drained(maker)
     written += await pace(maker, rate, seconds)
     steady_last = await write_rows(maker, 1)
     written += 1
+    await wait_drained(maker)
+    # Phase 2: the kill lands while the relay is busy with the stream (mid-batch, likely).
+    producer = asyncio.create_task(pace(maker, rate, 2.0))
+    await asyncio.sleep(0.5)
     os.killpg(relay.pid, signal.SIGKILL)
     relay.wait()
-    written += await pace(maker, rate, 2.0)
+    written += await producer
     relay = start_relay(env)
     written += await pace(maker, rate, 2.0)
     await wait_drained(maker)
     os.killpg(relay.pid, signal.SIGTERM)
     relay.wait(30)
-    return written, steady_last
+    return written, sentinel, steady_last
 
 
 async def lags(
-    maker: async_sessionmaker[AsyncSession], steady_last: int
+    maker: async_sessionmaker[AsyncSession], sentinel: int, steady_last: int
 ) -> tuple[list[float], list[float]]:
     """Lag in ms of phase 1's rows and of phase 2's."""
     async with transaction(maker) as session:
         rows = (
             await session.execute(select(Outbox.id, Outbox.created_at, Outbox.published_at))
         ).all()
+    if os.environ.get("BENCH_LAG_BY_SECOND"):
+        by: dict[int, list[float]] = {}
+        for _i, c, p in rows:
+            if p is not None:
+                by.setdefault(int(c.timestamp()), []).append((p - c).total_seconds() * 1000)
+        for second, values in sorted(by.items()):
+            print(second % 1000, len(values), f"{max(values):.0f}", file=sys.stderr)
     steady: list[float] = []
     crash: list[float] = []
     for i, c, p in rows:
-        if p is not None:
+        if p is not None and i > sentinel:
             (steady if i <= steady_last else crash).append((p - c).total_seconds() * 1000)
     return steady, crash
 
@@ -169,7 +184,11 @@ async def downstream(url: str, config: StreamConfig) -> list[str]:
     try:
         js = nc.jetstream()
         total = (await js.stream_info(config.nats_stream)).state.messages
-        sub = await js.pull_subscribe(f"{config.prefix}.>", stream=config.nats_stream)
+        sub = await js.pull_subscribe(
+            f"{config.prefix}.>",
+            stream=config.nats_stream,
+            config=ConsumerConfig(ack_policy=AckPolicy.NONE),
+        )
         ids: list[str] = []
         while len(ids) < total:
             for msg in await sub.fetch(min(1000, total - len(ids)), timeout=10):
@@ -229,8 +248,8 @@ async def run_one(name: str, url: str, args: argparse.Namespace) -> bool:
         }
         env.pop("TAILORED_CONFIG_FILE", None)
         try:
-            stored, steady_last = await produce(maker, args.rate, args.seconds, env)
-            lag, crash = await lags(maker, steady_last)
+            stored, sentinel, steady_last = await produce(maker, args.rate, args.seconds, env)
+            lag, crash = await lags(maker, sentinel, steady_last)
             ids = await downstream(url, config)
         finally:
             await engine.dispose()
@@ -252,7 +271,7 @@ async def run_one(name: str, url: str, args: argparse.Namespace) -> bool:
 
 
 async def main(args: argparse.Namespace) -> int:
-    print(machine_line())
+    print(machine_line(), "| load average {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
     print(f"\n{args.rate:,} rows/s, PostgreSQL, `tailored relay` as its own process\n")
     print("| broker | path | events/s | lag p50 ms | lag p99 ms | max ms | stored | in broker "
           "| distinct |\n|---|---|---|---|---|---|---|---|---|")  # fmt: skip

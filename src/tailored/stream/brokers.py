@@ -199,7 +199,8 @@ class NatsBroker:
                 f"{self._prefix}.{m.topic}",
                 m.body,
                 headers={"Nats-Msg-Id": m.event_id, "Tailored-Learner": m.learner},
-                wait_stall=5,
+                # No stall timeout: a wait_for would yield per message and send each alone.
+                wait_stall=None,
             )
             for m in messages
         ]
