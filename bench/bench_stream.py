@@ -273,8 +273,8 @@ async def run_one(name: str, url: str, args: argparse.Namespace) -> bool:
 async def main(args: argparse.Namespace) -> int:
     print(machine_line(), "| load average {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
     print(f"\n{args.rate:,} rows/s, PostgreSQL, `tailored relay` as its own process\n")
-    print("| broker | path | rows/s written | lag p50 ms | lag p99 ms | max ms | stored | in broker "
-          "| distinct |\n|---|---|---|---|---|---|---|---|---|")  # fmt: skip
+    print("| broker | path | rows/s written | lag p50 ms | lag p99 ms | max ms | stored "
+          "| in broker | distinct |\n|---|---|---|---|---|---|---|---|---|")  # fmt: skip
     brokers = {"redis": args.redis_url, "nats": args.nats_url}
     chosen = list(brokers) if args.broker == "both" else [args.broker]
     ok = True
