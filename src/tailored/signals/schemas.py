@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -101,3 +102,5 @@ class IngestResult:
     # What the caller does after commit: remember these ids in the dedup set, per learner,
     # and the content each session saw.
     stored: list[Signal] = field(default_factory=list)
+    # Accounts whose inferred traits changed (their preferences snapshot is dropped).
+    inferred_for: set[uuid.UUID] = field(default_factory=set)
