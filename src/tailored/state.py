@@ -58,7 +58,9 @@ class AppState:
             max_overflow=settings.database_max_overflow,
         )
         sessionmaker = sessionmaker or create_sessionmaker(engine)
-        cache = cache or create_cache(settings.cache_url, namespace=settings.cache_namespace)
+        # `is None`, not `or`: an empty MemoryCache is falsy (it has a length).
+        if cache is None:
+            cache = create_cache(settings.cache_url, namespace=settings.cache_namespace)
         recorder = Recorder(sessionmaker)
         llm = llm or build_chain(settings.llm)
         adapter = adapter or build_adapter(

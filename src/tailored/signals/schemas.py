@@ -33,7 +33,7 @@ class EventIn(BaseModel):
 class EventBatch(BaseModel):
     """The envelope; items are validated one by one so one bad item does not sink the rest."""
 
-    events: list[dict[str, Any]]
+    events: list[Any]
 
 
 class ItemError(BaseModel):
