@@ -213,12 +213,14 @@ class SignalRepository:
                 text("REFRESH MATERIALIZED VIEW CONCURRENTLY user_signal_rollups")
             )
 
-    async def view_rows(self) -> list[dict[str, Any]]:
+    async def view_rows(self, learner: str) -> list[dict[str, Any]]:
+        """One learner's rows of the user_signal_rollups view."""
         rows = await self.session.execute(
             text(
-                "SELECT learner, content_type, signal_type, count, total_weight"
-                " FROM user_signal_rollups"
-            )
+                "SELECT learner, content_type, signal_type, count, total_weight, last_seen"
+                " FROM user_signal_rollups WHERE learner = :learner"
+            ),
+            {"learner": learner},
         )
         return [dict(r._mapping) for r in rows.all()]
 

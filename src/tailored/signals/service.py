@@ -178,7 +178,13 @@ async def recomputed_rollups(session: AsyncSession, learner: str | None = None) 
 
 
 async def refresh_rollup_view(session: AsyncSession) -> None:
+    """Recompute the user_signal_rollups view (PostgreSQL; a plain view on SQLite)."""
     await SignalRepository(session).refresh_rollup_view()
+
+
+async def rollup_view(session: AsyncSession, learner: str) -> list[dict[str, Any]]:
+    """One learner's rows of the dashboards' view, as of its last refresh."""
+    return await SignalRepository(session).view_rows(learner)
 
 
 async def recent_events(session: AsyncSession, learner: str, *, limit: int = 100) -> list[Any]:
