@@ -28,6 +28,8 @@ from tailored.openapi import install as install_openapi
 from tailored.personalization.endpoints import router as personalization_router
 from tailored.privacy.endpoints import router as privacy_router
 from tailored.profiles.endpoints import router as profiles_router
+from tailored.signals.endpoints import router as signals_router
+from tailored.signals.segment.endpoints import router as segment_router
 from tailored.state import AppState
 from tailored.stream.endpoints import router as stream_router
 from tailored.translation.endpoints import router as translation_router
@@ -80,6 +82,8 @@ def create_app(settings: Settings, *, state: AppState | None = None) -> FastAPI:
         accounts_router,
         privacy_router,
         profiles_router,
+        signals_router,
+        segment_router,
         personalization_router,
         analytics_router,
         flags_router,

@@ -17,6 +17,7 @@ from tailored.cli import (
     personalize,
     relay,
     serve,
+    signals,
     translate,
     users,
 )
@@ -78,4 +79,6 @@ app.add_typer(cache.app, name="cache")
 app.add_typer(db.app, name="db")
 app.add_typer(flags.app, name="flags")
 app.add_typer(users.app, name="users")
+app.add_typer(signals.keys_app, name="keys")
+app.add_typer(signals.rollups_app, name="rollups")
 translate.register(app)

@@ -41,7 +41,8 @@ class SignalsConfig(BaseModel):
     # built-in weights, and new names declare custom event types.
     weights: dict[str, float] = Field(default_factory=dict)
     # A signal loses half its weight every half_life_days (forward decay, so reads are O(1)).
-    half_life_days: float = Field(default=14.0, gt=0)
+    # At least a day: see tailored.signals.decay for the landmark's range.
+    half_life_days: float = Field(default=14.0, ge=1)
     # Views of the same content by the same learner closer together than this count once.
     view_collapse_seconds: int = Field(default=1800, ge=0)
     # The most events one POST /api/events or /v1/batch may carry.

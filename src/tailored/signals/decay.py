@@ -3,8 +3,9 @@ Systems"): each event's weight is stored scaled to a fixed landmark, w * 2^((t -
 score is a plain sum — updated in O(1) per event, the same whatever order events arrive in —
 and reading it at time `now` multiplies by 2^(-(now - L) / h).
 
-With h = 14 days the stored figures grow by 2^26 a year; a double holds 2^1023, so the landmark
-lasts centuries of events for any half-life above a day.
+A double holds 2^1023, so stored figures stay finite for about 1,000 half-lives after the
+landmark: 39 years at the default 14 days (the half-life is at least a day: 2.8 years). Moving
+the landmark later is one UPDATE multiplying every stored figure by 2^(-shift / h).
 """
 
 from __future__ import annotations
