@@ -18,6 +18,7 @@ from tailored.config import Settings
 from tailored.content import service as content
 from tailored.personalization import service as personalization
 from tailored.personalization.service import Personalizer
+from tailored.stream import service as stream
 from tailored.translation import service as translation
 from tailored.translation.engine import Translator
 
@@ -31,12 +32,14 @@ class CleanupReport:
     expired_tokens: int
     expired_translations: int = 0
     stale_translations: int = 0
+    published_outbox: int = 0
 
 
 async def cleanup(
     session: AsyncSession, settings: Settings, personalizer: Personalizer
 ) -> CleanupReport:
-    """Expired and stale results, least recently used beyond the cap, old logs, old tokens."""
+    """Expired and stale results, least recently used beyond the cap, old logs, old tokens,
+    outbox rows published past the stream's retention."""
     expired, stale, evicted = await personalization.cleanup_results(
         session, personalizer, max_entries=settings.personalization_max_entries
     )
@@ -44,8 +47,9 @@ async def cleanup(
     logs = await analytics.delete_logs_before(session, cutoff)
     tokens = await accounts.purge_expired_tokens(session)
     expired_translations, stale_translations = await translation.cleanup(session)
+    published = await stream.cleanup(session, retention_hours=settings.stream.retention_hours)
     return CleanupReport(
-        expired, stale, evicted, logs, tokens, expired_translations, stale_translations
+        expired, stale, evicted, logs, tokens, expired_translations, stale_translations, published
     )
 
 

@@ -3,12 +3,18 @@ learner, a crash between publish and mark, and the figures operators read."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import httpx
 import pytest
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from tailored.kit.db import transaction
 from tailored.models import Role
+from tailored.models.signals import Outbox
 from tailored.state import AppState
+from tailored.stream import service as stream
 from tailored.stream.brokers import MemoryBroker
 from tailored.stream.relay import Relay
 from tests.fixtures.accounts import create_logged_in_user
@@ -67,3 +73,21 @@ class TestMemoryRelay:
         assert (after["backlog"], after["published"]) == (0, 10)
         _learner, auth = await create_logged_in_user(state, client)
         assert (await client.get("/api/admin/stats/stream", headers=auth)).status_code == 403
+
+
+class TestCleanup:
+    async def test_published_rows_past_retention_go_unpublished_ones_stay(
+        self, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        await add_events(sessionmaker, learners=2, each=5)
+        relay = Relay(sessionmaker, MemoryBroker(), batch_size=4)
+        await relay.publish_batch()  # 4 of 10 published
+        async with transaction(sessionmaker, write=True) as session:
+            assert await stream.cleanup(session, retention_hours=1) == 0  # too recent
+            await session.execute(
+                update(Outbox)
+                .where(Outbox.published_at.is_not(None))
+                .values(published_at=datetime.now(UTC) - timedelta(hours=2))
+            )
+            assert await stream.cleanup(session, retention_hours=1) == 4
+        assert await waiting(sessionmaker) == 6

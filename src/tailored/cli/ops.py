@@ -31,7 +31,8 @@ def cleanup(ctx: typer.Context) -> None:
         f"results: {r.expired_results} expired, {r.stale_results} stale, "
         f"{r.evicted_results} evicted; {r.old_request_logs} request logs and "
         f"{r.expired_tokens} expired tokens removed; machine translations: "
-        f"{r.expired_translations} expired, {r.stale_translations} stale"
+        f"{r.expired_translations} expired, {r.stale_translations} stale; "
+        f"{r.published_outbox} published outbox rows removed"
     )
 
 

@@ -31,6 +31,9 @@ class StreamConfig(BaseModel):
     poll_seconds: float = Field(default=0.02, gt=0)
     # Redis Streams: approximate cap per stream (MAXLEN ~); 0 keeps everything.
     redis_maxlen: int = Field(default=1_000_000, ge=0)
+    # `tailored cleanup` deletes outbox rows published longer ago than this (unpublished rows
+    # are never deleted).
+    retention_hours: float = Field(default=24.0, gt=0)
     # NATS JetStream: the stream (created when missing, on subjects PREFIX.>) and how long it
     # remembers message ids to drop a republished one.
     nats_stream: str = "TAILORED"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import Row, Text, cast, func, select, update
+from sqlalchemy import Row, Text, cast, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tailored.models.signals import Outbox
@@ -45,3 +45,11 @@ class OutboxRepository:
         if oldest is not None and oldest.tzinfo is None:
             oldest = oldest.replace(tzinfo=UTC)
         return int(row[0]), oldest
+
+    async def delete_published_before(self, cutoff: datetime) -> int:
+        result = await self.session.execute(
+            delete(Outbox)
+            .where(Outbox.published_at.is_not(None), Outbox.published_at < cutoff)
+            .execution_options(synchronize_session=False)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
