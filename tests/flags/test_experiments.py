@@ -3,11 +3,13 @@ outcome signals after exposure, per variant; only admins read it."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import httpx
 
 from tailored.kit.db import transaction
+from tailored.signals import keys
 from tailored.signals import service as signals
 from tailored.signals.schemas import Signal
 from tailored.state import AppState
@@ -108,3 +110,26 @@ class TestExperimentReport:
         missing = await client.get("/api/admin/experiments/x", headers=admin)
         assert missing.status_code == 404
         assert missing.json()["error"] == "FlagNotFound"
+
+
+class TestSiteKeys:
+    async def test_a_site_evaluates_for_its_users_and_their_exposures_are_recorded(
+        self, state: AppState, client: httpx.AsyncClient, admin: dict[str, str]
+    ) -> None:
+        await create_flag(client, admin, key="site-flag", rollout={"on": 100, "off": 0})
+        async with transaction(state.sessionmaker, write=True) as session:
+            site, key = await keys.create_key(session, f"site-{uuid.uuid4().hex[:6]}")
+        body = {"context": {"targetingKey": "user-42"}}
+        answer = await client.post(
+            "/ofrep/v1/evaluate/flags/site-flag", json=body, headers={"X-API-Key": key}
+        )
+        assert answer.json()["value"] is True
+        assert await state.exposures.flush() == 1
+        learner = f"s:{site.prefix}:user-42"
+        async with transaction(state.sessionmaker) as session:
+            events = await signals.recent_events(session, learner)
+        assert [e.type for e in events] == ["exposure"]
+        refused = await client.post(
+            "/ofrep/v1/evaluate/flags/site-flag", json=body, headers={"X-API-Key": "tk_x_nope"}
+        )
+        assert refused.status_code == 401

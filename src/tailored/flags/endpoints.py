@@ -28,6 +28,7 @@ from tailored.flags.rules import evaluate
 from tailored.flags.schemas import ExperimentReport, FlagChange, FlagIn, FlagOut
 from tailored.kit.db import transaction
 from tailored.models import Role
+from tailored.signals import identity, keys
 from tailored.state import AppState
 
 router = APIRouter(prefix="/api/admin/flags", tags=["flags"])
@@ -111,18 +112,25 @@ async def experiment_report(
 
 
 async def _resolve(
-    state: AppState, credentials: MaybeBearer, context: ofrep.Context
-) -> tuple[str | None, dict[str, Any], uuid.UUID | None]:
-    """Targeting key, attributes and the learner to record exposures for.
+    state: AppState, credentials: MaybeBearer, site_key: str | None, context: ofrep.Context
+) -> tuple[str | None, dict[str, Any], str | None]:
+    """Targeting key, attributes and the learner key to record exposures for.
 
     A signed-in learner is always evaluated as themselves (their id, their stored profile and
-    traits win over the context); an admin may name any learner as targetingKey; anyone else
-    is evaluated on the context alone."""
-    if credentials is None:
+    traits win over the context); an admin may name any learner id as targetingKey; a site
+    (X-API-Key: its site key) evaluates for its own users, the context as sent; anyone else is
+    evaluated on the context alone and records nothing."""
+    if credentials is None and site_key is None:
         return context.targeting_key, context.attributes, None
-    token = credentials.credentials
-    user = await accounts.cached_user_for_token(state.settings, state.cache, token)
     async with transaction(state.sessionmaker) as session:
+        if credentials is None:
+            assert site_key is not None
+            site = await keys.site_for_key(session, state.cache, site_key)
+            key = context.targeting_key
+            learner = identity.learner_for_site_user(site.prefix, key) if key else None
+            return key, context.attributes, learner
+        token = credentials.credentials
+        user = await accounts.cached_user_for_token(state.settings, state.cache, token)
         if user is None:
             user = await accounts.user_for_token(session, state.settings, state.cache, token)
         if user.role is Role.admin:
@@ -130,10 +138,9 @@ async def _resolve(
             if named is None:
                 return context.targeting_key, context.attributes, None
             stored = await service.learner_context(session, named)
-            return context.targeting_key, {**stored, **context.attributes}, named
-        learner = user.id
-        stored = await service.learner_context(session, learner)
-    return str(learner), {**context.attributes, **stored}, learner
+            return context.targeting_key, {**stored, **context.attributes}, str(named)
+        stored = await service.learner_context(session, user.id)
+    return str(user.id), {**context.attributes, **stored}, str(user.id)
 
 
 def _as_uuid(value: str | None) -> uuid.UUID | None:
@@ -167,7 +174,11 @@ _OFREP_BODY: dict[str, Any] = {
     responses={400: {"description": "bad request"}, 404: {"description": "flag not found"}},
 )
 async def evaluate_flag(
-    key: str, request: Request, state: StateDep, credentials: MaybeBearer
+    key: str,
+    request: Request,
+    state: StateDep,
+    credentials: MaybeBearer,
+    x_api_key: Annotated[str | None, Header(description="a site key (tailored keys)")] = None,
 ) -> JSONResponse:
     """OFREP single flag evaluation (server providers)."""
     try:
@@ -178,7 +189,7 @@ async def evaluate_flag(
     flag = flags.get(key)
     if flag is None:
         return _bad(ofrep.not_found(key), 404)
-    targeting_key, attributes, learner = await _resolve(state, credentials, context)
+    targeting_key, attributes, learner = await _resolve(state, credentials, x_api_key, context)
     try:
         evaluation = evaluate(flag, attributes, targeting_key)
     except Exception as exc:
@@ -198,6 +209,7 @@ async def evaluate_flags(
     state: StateDep,
     credentials: MaybeBearer,
     if_none_match: Annotated[str | None, Header()] = None,
+    x_api_key: Annotated[str | None, Header(description="a site key (tailored keys)")] = None,
 ) -> Response:
     """OFREP bulk evaluation (client providers): every flag, with an ETag."""
     try:
@@ -205,7 +217,7 @@ async def evaluate_flags(
     except ofrep.OfrepError as exc:
         return _bad({"errorCode": exc.code, "errorDetails": exc.details})
     flags = await state.flags.current()
-    targeting_key, attributes, learner = await _resolve(state, credentials, context)
+    targeting_key, attributes, learner = await _resolve(state, credentials, x_api_key, context)
     items = []
     for key, result in service.evaluate_all(flags, attributes, targeting_key).items():
         if isinstance(result, Exception):

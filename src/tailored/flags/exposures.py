@@ -32,7 +32,8 @@ EXPOSURE_TYPE = "exposure"
 
 @dataclass(frozen=True, slots=True)
 class Exposure:
-    learner_id: uuid.UUID
+    # A learner key (tailored.signals.identity): an account's id, or a site's user.
+    learner: str
     flag: str
     version: int
     variant: str
@@ -40,7 +41,7 @@ class Exposure:
 
     @property
     def event_id(self) -> uuid.UUID:
-        name = f"{self.flag}:{self.version}:{self.learner_id}:{self.variant}"
+        name = f"{self.flag}:{self.version}:{self.learner}:{self.variant}"
         return uuid.uuid5(EXPOSURE_NAMESPACE, name)
 
 
@@ -57,10 +58,10 @@ class Exposures:
         self._task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
 
-    def add(self, learner_id: uuid.UUID, flag: str, version: int, variant: str) -> None:
+    def add(self, learner: str, flag: str, version: int, variant: str) -> None:
         if not self._enabled:
             return
-        exposure = Exposure(learner_id, flag, version, variant, datetime.now(UTC))
+        exposure = Exposure(learner, flag, version, variant, datetime.now(UTC))
         if exposure.event_id in self._seen:
             return
         self._seen[exposure.event_id] = True
@@ -107,7 +108,7 @@ class Exposures:
 def as_signal(exposure: Exposure) -> Signal:
     return Signal(
         id=str(exposure.event_id),
-        learner=signals.learner_for_user(exposure.learner_id),
+        learner=exposure.learner,
         type=EXPOSURE_TYPE,
         occurred_at=exposure.at,
         content_type="flag",

@@ -24,6 +24,7 @@ from openfeature.provider import AbstractProvider, Metadata
 from tailored.flags.book import FlagBook
 from tailored.flags.exposures import Exposures
 from tailored.flags.rules import FlagDef, TargetingKeyMissing, evaluate
+from tailored.signals import service as signals
 
 T = TypeVar("T")
 ObjectValue = Sequence[FlagValueType] | Mapping[str, FlagValueType]
@@ -154,8 +155,9 @@ def _error(default: T, code: ErrorCode, message: str) -> FlagResolutionDetails[T
     )
 
 
-def _learner(targeting_key: str | None) -> uuid.UUID | None:
+def _learner(targeting_key: str | None) -> str | None:
+    """The learner key of an account id; None for anything else."""
     try:
-        return uuid.UUID(targeting_key) if targeting_key else None
+        return signals.learner_for_user(uuid.UUID(targeting_key)) if targeting_key else None
     except ValueError:
         return None
