@@ -110,11 +110,11 @@ async def store(
             "received_at": now,
             "source": s.source,
         }
-        for s in batch
+        for s in sorted(batch, key=lambda x: x.id)
     ]
     new_ids = await repo.insert_events(rows)
     stored = [s for s in batch if s.id in new_ids]
-    await _derive(repo, stored, config=config, users=users, audiences=audiences)
+    popular = await _derive(repo, stored, config=config, users=users, audiences=audiences)
     await repo.add_outbox(
         [
             {
@@ -127,6 +127,7 @@ async def store(
             for s in stored
         ]
     )
+    await repo.add_popularity(popular)
     return IngestResult(
         inserted=len(stored),
         duplicates=repeats + len(batch) - len(stored),
@@ -142,7 +143,9 @@ async def _derive(
     config: SignalsConfig,
     users: Mapping[str, uuid.UUID | None],
     audiences: Mapping[str, str],
-) -> None:
+) -> list[dict[str, Any]]:
+    """Write scores and rollups; the popularity rows to add (shared by every learner: the
+    caller writes them last, so their row locks are held the shortest time)."""
     weights = config.all_weights()
     half_life = config.half_life_days
     scores: dict[tuple[str, str], dict[str, Any]] = {}
@@ -196,6 +199,7 @@ async def _derive(
                 )
                 p["scaled"] += scaled
                 p["events"] += 1
-    await repo.add_scores(list(scores.values()))
-    await repo.add_rollups(list(rollups.values()))
-    await repo.add_popularity(list(popular.values()))
+    # Rows in key order, so concurrent batches lock shared rows in one order (no deadlocks).
+    await repo.add_scores([scores[k] for k in sorted(scores)])
+    await repo.add_rollups([rollups[k] for k in sorted(rollups)])
+    return [popular[k] for k in sorted(popular)]

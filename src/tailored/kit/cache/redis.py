@@ -16,6 +16,10 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.typing import EncodableT
 
 from .base import NotANumberError, WrongTypeError, check_namespace, check_ttl
+from .redis_scripts import DELETE_IF_EQUALS as _DELETE_IF_EQUALS
+from .redis_scripts import INCR_CREATING as _INCR_CREATING
+from .redis_scripts import INVALIDATE_TAGS as _INVALIDATE_TAGS
+from .redis_scripts import SET_TAGGED as _SET_TAGGED
 
 __all__ = ["UNREACHABLE", "RedisCache"]
 
@@ -41,58 +45,6 @@ _NUMBER_ERRORS = (
     "NaN",
     "would overflow",
 )
-
-# Tag sets never expire, because a member's TTL can later be extended past any TTL we could
-# give the set. Instead every tagged write checks a few random members and drops dead ones,
-# which keeps each set within a small factor of its live members.
-_SET_TAGGED = """
-if ARGV[2] == '' then
-  redis.call('SET', KEYS[1], ARGV[1])
-else
-  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-end
-for i = 2, #KEYS do
-  redis.call('SADD', KEYS[i], KEYS[1])
-  for _, member in ipairs(redis.call('SRANDMEMBER', KEYS[i], 3)) do
-    if redis.call('EXISTS', member) == 0 then
-      redis.call('SREM', KEYS[i], member)
-    end
-  end
-end
-"""
-
-# Only keys of type set are tag sets: the protocol has no sets, so a caller's key that happens
-# to share a legacy tag set's name (a string, a list...) is left alone.
-_INVALIDATE_TAGS = """
-local deleted = 0
-for i = 1, #KEYS do
-  if redis.call('TYPE', KEYS[i]).ok == 'set' then
-    local members = redis.call('SMEMBERS', KEYS[i])
-    for first = 1, #members, 500 do
-      local last = math.min(first + 499, #members)
-      deleted = deleted + redis.call('DEL', unpack(members, first, last))
-    end
-    redis.call('DEL', KEYS[i])
-  end
-end
-return deleted
-"""
-
-_DELETE_IF_EQUALS = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return redis.call('DEL', KEYS[1])
-end
-return 0
-"""
-
-_INCR_CREATING = """
-local created = redis.call('EXISTS', KEYS[1]) == 0
-local value = redis.call('INCRBY', KEYS[1], ARGV[1])
-if created then
-  redis.call('PEXPIRE', KEYS[1], ARGV[2])
-end
-return value
-"""
 
 
 def _translated(
@@ -294,6 +246,57 @@ class RedisCache:
     async def list_range(self, key: str, start: int = 0, stop: int = -1) -> list[bytes]:
         """Items ``start``..``stop`` inclusive, newest first."""
         return cast(list[bytes], await self._client.lrange(self._k(key), start, stop))
+
+    # -- many keys, one round trip (a pipeline; not atomic across keys) ----------------------
+
+    @_translated
+    async def zadd_many(
+        self,
+        sets: Mapping[str, Mapping[str, float]],
+        *,
+        drop_below: float | None = None,
+        ttl: float | None = None,
+    ) -> None:
+        """`zadd` to each sorted set, drop members below ``drop_below``, set ``ttl``."""
+        check_ttl(ttl)
+        async with self._client.pipeline(transaction=False) as pipe:
+            for key, mapping in ((self._k(k), m) for k, m in sets.items() if m):
+                pipe.zadd(key, dict(mapping))
+                if drop_below is not None:
+                    pipe.zremrangebyscore(key, "-inf", f"({drop_below!r}")
+                if ttl is not None:
+                    pipe.pexpire(key, _ms(ttl))
+            await pipe.execute()
+
+    @_translated
+    async def zrangebyscore_many(
+        self, keys: Sequence[str], min: float, max: float
+    ) -> dict[str, list[str]]:
+        """The members with ``min <= score <= max`` of each sorted set."""
+        async with self._client.pipeline(transaction=False) as pipe:
+            for key in keys:
+                pipe.zrange(self._k(key), min, max, byscore=True)
+            found = await pipe.execute()
+        return {k: [m.decode() for m in ms] for k, ms in zip(keys, found, strict=True)}
+
+    @_translated
+    async def list_push_many(
+        self,
+        lists: Mapping[str, Sequence[bytes]],
+        *,
+        max_len: int | None = None,
+        ttl: float | None = None,
+    ) -> None:
+        """`list_push` to each list, then set ``ttl``."""
+        check_ttl(ttl)
+        async with self._client.pipeline(transaction=False) as pipe:
+            for key, values in ((self._k(k), v) for k, v in lists.items() if v):
+                pipe.lpush(key, *values)
+                if max_len is not None:
+                    pipe.ltrim(key, 0, max_len - 1)
+                if ttl is not None:
+                    pipe.pexpire(key, _ms(ttl))
+            await pipe.execute()
 
     # -- hashes ------------------------------------------------------------------------------
 
