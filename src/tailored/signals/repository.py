@@ -20,6 +20,7 @@ from tailored.models import (
     SiteKey,
 )
 from tailored.models.base import Base
+from tailored.signals import pgbulk
 
 # IN lists carry at most this many values.
 _CHUNK = 2000
@@ -48,6 +49,8 @@ class SignalRepository:
         """Insert events, ignoring ids already stored; the ids that were new."""
         if not rows:
             return set()
+        if self.postgres:
+            return set(await pgbulk.write(self.session, "events", rows))
         stmt = (
             self._insert(SignalEvent)
             .on_conflict_do_nothing(index_elements=["id"])
@@ -78,6 +81,9 @@ class SignalRepository:
         """Add to (learner, content) scores; one row per pair (the caller sums first)."""
         if not rows:
             return
+        if self.postgres:
+            await pgbulk.write(self.session, "signal_scores", rows)
+            return
         table = SignalScore.__table__.c
         ins = self._insert(SignalScore)
         stmt = ins.on_conflict_do_update(
@@ -94,6 +100,9 @@ class SignalRepository:
     async def add_rollups(self, rows: Sequence[dict[str, Any]]) -> None:
         if not rows:
             return
+        if self.postgres:
+            await pgbulk.write(self.session, "signal_rollups", rows)
+            return
         table = SignalRollup.__table__.c
         ins = self._insert(SignalRollup)
         stmt = ins.on_conflict_do_update(
@@ -109,6 +118,9 @@ class SignalRepository:
     async def add_popularity(self, rows: Sequence[dict[str, Any]]) -> None:
         if not rows:
             return
+        if self.postgres:
+            await pgbulk.write(self.session, "content_popularity", rows)
+            return
         table = ContentPopularity.__table__.c
         ins = self._insert(ContentPopularity)
         stmt = ins.on_conflict_do_update(
@@ -123,6 +135,9 @@ class SignalRepository:
     async def add_outbox(self, rows: Sequence[dict[str, Any]]) -> None:
         """Queue messages for the relay; a message whose id is queued already is not repeated."""
         if not rows:
+            return
+        if self.postgres:
+            await pgbulk.write(self.session, "outbox", rows)
             return
         stmt = self._insert(Outbox).on_conflict_do_nothing(index_elements=["event_id"])
         await self.session.execute(stmt, list(rows))
