@@ -19,6 +19,7 @@ from .base import NotANumberError, WrongTypeError, check_namespace, check_ttl
 from .redis_scripts import DELETE_IF_EQUALS as _DELETE_IF_EQUALS
 from .redis_scripts import INCR_CREATING as _INCR_CREATING
 from .redis_scripts import INVALIDATE_TAGS as _INVALIDATE_TAGS
+from .redis_scripts import LIST_PUSH_MANY, ZADD_MANY, ZRANGEBYSCORE_MANY
 from .redis_scripts import SET_TAGGED as _SET_TAGGED
 
 __all__ = ["UNREACHABLE", "RedisCache"]
@@ -67,6 +68,13 @@ def _translated(
     return wrapper
 
 
+def _score(value: float) -> str:
+    """A score bound as Redis writes it (infinities as -inf / +inf)."""
+    if math.isinf(value):
+        return "+inf" if value > 0 else "-inf"
+    return repr(value)
+
+
 def _ms(ttl: float) -> int:
     # Rounding up keeps a tiny TTL from becoming 0, which Redis rejects.
     return max(1, math.ceil(ttl * 1000))
@@ -100,6 +108,9 @@ class RedisCache:
         self._invalidate_tags = client.register_script(_INVALIDATE_TAGS)
         self._delete_if_equals = client.register_script(_DELETE_IF_EQUALS)
         self._incr_creating = client.register_script(_INCR_CREATING)
+        self._zadd_many = client.register_script(ZADD_MANY)
+        self._zrange_many = client.register_script(ZRANGEBYSCORE_MANY)
+        self._list_push_many = client.register_script(LIST_PUSH_MANY)
 
     @classmethod
     def from_url(cls, url: str, *, namespace: str = "tailored") -> RedisCache:
@@ -259,24 +270,27 @@ class RedisCache:
     ) -> None:
         """`zadd` to each sorted set, drop members below ``drop_below``, set ``ttl``."""
         check_ttl(ttl)
-        async with self._client.pipeline(transaction=False) as pipe:
-            for key, mapping in ((self._k(k), m) for k, m in sets.items() if m):
-                pipe.zadd(key, dict(mapping))
-                if drop_below is not None:
-                    pipe.zremrangebyscore(key, "-inf", f"({drop_below!r}")
-                if ttl is not None:
-                    pipe.pexpire(key, _ms(ttl))
-            await pipe.execute()
+        keys = [k for k, m in sets.items() if m]
+        if not keys:
+            return
+        args: list[EncodableT] = ["" if drop_below is None else repr(drop_below)]
+        args.append(0 if ttl is None else _ms(ttl))
+        for key in keys:
+            args.append(len(sets[key]))
+            for member, score in sets[key].items():
+                args += [repr(score), member]
+        await self._zadd_many(keys=[self._k(k) for k in keys], args=args)
 
     @_translated
     async def zrangebyscore_many(
         self, keys: Sequence[str], min: float, max: float
     ) -> dict[str, list[str]]:
         """The members with ``min <= score <= max`` of each sorted set."""
-        async with self._client.pipeline(transaction=False) as pipe:
-            for key in keys:
-                pipe.zrange(self._k(key), min, max, byscore=True)
-            found = await pipe.execute()
+        if not keys:
+            return {}
+        found = await self._zrange_many(
+            keys=[self._k(k) for k in keys], args=[_score(min), _score(max)]
+        )
         return {k: [m.decode() for m in ms] for k, ms in zip(keys, found, strict=True)}
 
     @_translated
@@ -289,14 +303,14 @@ class RedisCache:
     ) -> None:
         """`list_push` to each list, then set ``ttl``."""
         check_ttl(ttl)
-        async with self._client.pipeline(transaction=False) as pipe:
-            for key, values in ((self._k(k), v) for k, v in lists.items() if v):
-                pipe.lpush(key, *values)
-                if max_len is not None:
-                    pipe.ltrim(key, 0, max_len - 1)
-                if ttl is not None:
-                    pipe.pexpire(key, _ms(ttl))
-            await pipe.execute()
+        keys = [k for k, v in lists.items() if v]
+        if not keys:
+            return
+        args: list[EncodableT] = [max_len or 0, 0 if ttl is None else _ms(ttl)]
+        for key in keys:
+            args.append(len(lists[key]))
+            args += list(lists[key])
+        await self._list_push_many(keys=[self._k(k) for k in keys], args=args)
 
     # -- hashes ------------------------------------------------------------------------------
 

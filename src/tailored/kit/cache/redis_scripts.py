@@ -51,3 +51,51 @@ if created then
 end
 return value
 """
+
+# Many sorted sets in one call. ARGV: drop_below ('' for none), ttl ms (0: none), then per key
+# the number of members and that many (score, member) pairs.
+ZADD_MANY = """
+local drop, ttl, i = ARGV[1], tonumber(ARGV[2]), 3
+for k = 1, #KEYS do
+  local n = tonumber(ARGV[i])
+  i = i + 1
+  for first = 0, n - 1, 500 do
+    local args = {}
+    for j = first, math.min(first + 499, n - 1) do
+      args[#args + 1] = ARGV[i + 2 * j]
+      args[#args + 1] = ARGV[i + 2 * j + 1]
+    end
+    redis.call('ZADD', KEYS[k], unpack(args))
+  end
+  i = i + 2 * n
+  if n > 0 then
+    if drop ~= '' then redis.call('ZREMRANGEBYSCORE', KEYS[k], '-inf', '(' .. drop) end
+    if ttl > 0 then redis.call('PEXPIRE', KEYS[k], ttl) end
+  end
+end
+"""
+
+# Members of many sorted sets by score: ARGV min, max.
+ZRANGEBYSCORE_MANY = """
+local out = {}
+for k = 1, #KEYS do
+  out[k] = redis.call('ZRANGE', KEYS[k], ARGV[1], ARGV[2], 'BYSCORE')
+end
+return out
+"""
+
+# Many lists in one call. ARGV: max_len (0: none), ttl ms (0: none), then per key the number
+# of values and the values, pushed to the head in order.
+LIST_PUSH_MANY = """
+local max_len, ttl, i = tonumber(ARGV[1]), tonumber(ARGV[2]), 3
+for k = 1, #KEYS do
+  local n = tonumber(ARGV[i])
+  i = i + 1
+  for j = 0, n - 1 do redis.call('LPUSH', KEYS[k], ARGV[i + j]) end
+  i = i + n
+  if n > 0 then
+    if max_len > 0 then redis.call('LTRIM', KEYS[k], 0, max_len - 1) end
+    if ttl > 0 then redis.call('PEXPIRE', KEYS[k], ttl) end
+  end
+end
+"""
