@@ -258,7 +258,7 @@ async def main(args: argparse.Namespace) -> int:
     print(f"stored: {rows}")
     print(f"bare INSERT of the same {distinct:,} rows: {bare_rate:,.0f} rows/s")
     ratio = rate / bare_rate
-    print(f"\n| | events/s | goal | verdict |\n|---|---|---|---|")
+    print("\n| | events/s | goal | verdict |\n|---|---|---|---|")
     print(f"| HTTP ingest | {rate:,.0f} | >= 10,000 | {'PASS' if rate >= 10_000 else 'FAIL'} |")
     print(f"| ratio to bare INSERT | {ratio:.2f} | >= 0.5 | {'PASS' if ratio >= 0.5 else 'FAIL'} |")
     return 0 if totals["failed"] == 0 else 1
