@@ -158,6 +158,25 @@ class TestProgress:
         got = (await client.get("/api/me/progress", headers=auth)).json()
         assert got == {"completed": ["ros2/urdf", "intro"], "last_viewed": "ros2/nodes-and-topics"}
 
+    async def test_a_collapsed_view_is_still_the_last_viewed(
+        self, client: httpx.AsyncClient, state: AppState
+    ) -> None:
+        _, auth = await create_logged_in_user(state, client)
+        minutes = [("intro", 20), ("ros2/urdf", 15)]
+        await post(
+            client,
+            auth,
+            *(
+                event("view", c, occurred_at=(NOW - timedelta(minutes=m)).isoformat())
+                for c, m in minutes
+            ),
+        )
+        # Back to intro within the collapse window: not a new event, but the latest view.
+        again = await post(client, auth, event("view", "intro", occurred_at=NOW.isoformat()))
+        assert again["collapsed"] == 1
+        got = (await client.get("/api/me/progress", headers=auth)).json()
+        assert got["last_viewed"] == "intro"
+
     async def test_a_learner_never_sees_another_learners_signals(
         self, client: httpx.AsyncClient, state: AppState
     ) -> None:

@@ -170,6 +170,16 @@ class SignalRepository:
             stmt = stmt.where(SignalScore.content_id.in_(list(content_ids)))
         return list(await self.session.scalars(stmt.order_by(SignalScore.content_id)))
 
+    async def last_viewed(self, learner: str) -> str | None:
+        """The content the learner viewed last (collapsed repeat views included)."""
+        stmt = (
+            select(SignalScore.content_id)
+            .where(SignalScore.learner == learner, SignalScore.last_view_at.is_not(None))
+            .order_by(SignalScore.last_view_at.desc(), SignalScore.content_id)
+            .limit(1)
+        )
+        return await self.session.scalar(stmt)
+
     async def rollups(self, learner: str) -> list[SignalRollup]:
         stmt = (
             select(SignalRollup)
