@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tailored.kit.cache import Cache
 from tailored.models import Outbox, SignalEvent
-from tailored.signals import structures
+from tailored.signals import keys, structures
 from tailored.state import AppState
 from tests.fixtures.accounts import create_logged_in_user
 
@@ -158,6 +158,25 @@ class TestProgress:
         got = (await client.get("/api/me/progress", headers=auth)).json()
         assert got == {"completed": ["ros2/urdf", "intro"], "last_viewed": "ros2/nodes-and-topics"}
 
+    async def test_a_collapsed_view_is_still_the_last_viewed(
+        self, client: httpx.AsyncClient, state: AppState
+    ) -> None:
+        _, auth = await create_logged_in_user(state, client)
+        minutes = [("intro", 20), ("ros2/urdf", 15)]
+        await post(
+            client,
+            auth,
+            *(
+                event("view", c, occurred_at=(NOW - timedelta(minutes=m)).isoformat())
+                for c, m in minutes
+            ),
+        )
+        # Back to intro within the collapse window: not a new event, but the latest view.
+        again = await post(client, auth, event("view", "intro", occurred_at=NOW.isoformat()))
+        assert again["collapsed"] == 1
+        got = (await client.get("/api/me/progress", headers=auth)).json()
+        assert got["last_viewed"] == "intro"
+
     async def test_a_learner_never_sees_another_learners_signals(
         self, client: httpx.AsyncClient, state: AppState
     ) -> None:
@@ -195,6 +214,24 @@ class TestSiteKeys:
         assert [e["index"] for e in body["errors"]] == [2]
         mine = (await client.get("/api/me/progress", headers=auth)).json()
         assert mine["completed"] == ["intro"]
+
+    async def test_a_revoked_key_is_refused_at_once(
+        self,
+        client: httpx.AsyncClient,
+        site_key: str,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        cache: Cache,
+    ) -> None:
+        site = {"Authorization": f"Bearer {site_key}"}
+        assert (await post(client, site, event(user_id="u1")))["inserted"] == 1  # now cached
+        async with sessionmaker() as session:
+            (row,) = [
+                k for k in await keys.list_keys(session) if site_key.split("_")[1] == k.prefix
+            ]
+            await keys.revoke_key(session, cache, row.name)
+            await session.commit()
+        response = await client.post("/api/events", json={"events": [event()]}, headers=site)
+        assert response.status_code == 401
 
 
 class TestAccountData:

@@ -171,7 +171,11 @@ _OFREP_BODY: dict[str, Any] = {
 @ofrep_router.post(
     "/evaluate/flags/{key}",
     openapi_extra=_OFREP_BODY,
-    responses={400: {"description": "bad request"}, 404: {"description": "flag not found"}},
+    responses={
+        **error_responses(NotAuthenticated),
+        400: {"description": "bad request: {key, errorCode, errorDetails}"},
+        404: {"description": "flag not found: {key, errorCode: FLAG_NOT_FOUND, errorDetails}"},
+    },
 )
 async def evaluate_flag(
     key: str,
@@ -202,7 +206,11 @@ async def evaluate_flag(
 @ofrep_router.post(
     "/evaluate/flags",
     openapi_extra=_OFREP_BODY,
-    responses={304: {"description": "not modified"}, 400: {"description": "bad request"}},
+    responses={
+        **error_responses(NotAuthenticated),
+        304: {"description": "not modified (If-None-Match names the current ETag)"},
+        400: {"description": "bad request: {errorCode, errorDetails}"},
+    },
 )
 async def evaluate_flags(
     request: Request,

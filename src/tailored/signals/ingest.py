@@ -35,13 +35,14 @@ def _unique(signals: Sequence[Signal]) -> tuple[list[Signal], int]:
 
 def _collapse_views(
     signals: list[Signal], last_views: Mapping[tuple[str, str], datetime], window: timedelta
-) -> tuple[list[Signal], int]:
-    """Drop views within `window` of a kept view (stored or in this batch) of the same item.
+) -> tuple[list[Signal], list[Signal]]:
+    """Drop views within `window` of a kept view (stored or in this batch) of the same item;
+    the kept events and the dropped views.
 
     Views are taken in time order per item, so a batch collapses the same way however it
     was ordered; a stored view counts whichever side of it the new one falls."""
     if window <= timedelta(0):
-        return signals, 0
+        return signals, []
     views: dict[tuple[str, str], list[Signal]] = defaultdict(list)
     for s in signals:
         if s.type == "view" and s.content_id is not None:
@@ -55,8 +56,34 @@ def _collapse_views(
             else:
                 kept.append(s.occurred_at)
     if not dropped:
-        return signals, 0
-    return [s for s in signals if s.id not in dropped], len(dropped)
+        return signals, []
+    kept_signals = [s for s in signals if s.id not in dropped]
+    return kept_signals, [s for s in signals if s.id in dropped]
+
+
+def _view_touches(
+    views: Sequence[Signal], users: Mapping[str, uuid.UUID | None]
+) -> list[dict[str, Any]]:
+    """Score rows that only move last_view_at (and last_seen) forward: no weight, no count."""
+    latest: dict[tuple[str, str], Signal] = {}
+    for s in views:
+        assert s.content_id is not None
+        key = (s.learner, s.content_id)
+        if key not in latest or latest[key].occurred_at < s.occurred_at:
+            latest[key] = s
+    return [
+        {
+            "learner": s.learner,
+            "content_id": s.content_id,
+            "user_id": users[s.learner],
+            "content_type": s.content_type,
+            "scaled": 0.0,
+            "events": 0,
+            "last_seen": s.occurred_at,
+            "last_view_at": s.occurred_at,
+        }
+        for _, s in sorted(latest.items())
+    ]
 
 
 def event_payload(s: Signal, weight: float) -> dict[str, Any]:
@@ -91,10 +118,14 @@ async def store(
     batch, repeats = _unique(signals)
     pairs = {(s.learner, s.content_id) for s in batch if s.type == "view" and s.content_id}
     last = await repo.last_views(pairs) if config.view_collapse_seconds else {}
-    batch, collapsed = _collapse_views(batch, last, timedelta(seconds=config.view_collapse_seconds))
+    window = timedelta(seconds=config.view_collapse_seconds)
+    batch, folded = _collapse_views(batch, last, window)
+    collapsed = len(folded)
+    users = {s.learner: user_of(s.learner) for s in (*batch, *folded)}
+    # A collapsed view is not an event, but it is still the latest thing the learner opened.
+    await repo.add_scores(_view_touches(folded, users))
     if not batch:
         return IngestResult(duplicates=repeats, collapsed=collapsed)
-    users = {s.learner: user_of(s.learner) for s in batch}
     rows = [
         {
             "id": s.id,
@@ -110,11 +141,11 @@ async def store(
             "received_at": now,
             "source": s.source,
         }
-        for s in batch
+        for s in sorted(batch, key=lambda x: x.id)
     ]
     new_ids = await repo.insert_events(rows)
     stored = [s for s in batch if s.id in new_ids]
-    await _derive(repo, stored, config=config, users=users, audiences=audiences)
+    popular = await _derive(repo, stored, config=config, users=users, audiences=audiences)
     await repo.add_outbox(
         [
             {
@@ -127,6 +158,7 @@ async def store(
             for s in stored
         ]
     )
+    await repo.add_popularity(popular)
     return IngestResult(
         inserted=len(stored),
         duplicates=repeats + len(batch) - len(stored),
@@ -142,7 +174,9 @@ async def _derive(
     config: SignalsConfig,
     users: Mapping[str, uuid.UUID | None],
     audiences: Mapping[str, str],
-) -> None:
+) -> list[dict[str, Any]]:
+    """Write scores and rollups; the popularity rows to add (shared by every learner: the
+    caller writes them last, so their row locks are held the shortest time)."""
     weights = config.all_weights()
     half_life = config.half_life_days
     scores: dict[tuple[str, str], dict[str, Any]] = {}
@@ -196,6 +230,7 @@ async def _derive(
                 )
                 p["scaled"] += scaled
                 p["events"] += 1
-    await repo.add_scores(list(scores.values()))
-    await repo.add_rollups(list(rollups.values()))
-    await repo.add_popularity(list(popular.values()))
+    # Rows in key order, so concurrent batches lock shared rows in one order (no deadlocks).
+    await repo.add_scores([scores[k] for k in sorted(scores)])
+    await repo.add_rollups([rollups[k] for k in sorted(rollups)])
+    return [popular[k] for k in sorted(popular)]

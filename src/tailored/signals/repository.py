@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, select, text, tuple_, update
+from sqlalchemy import Table, delete, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
@@ -20,14 +20,10 @@ from tailored.models import (
     SiteKey,
 )
 from tailored.models.base import Base
+from tailored.signals import pgbulk
 
-# Statements carry at most this many rows (PostgreSQL's 32,767 bind parameters / 12 columns).
+# IN lists carry at most this many values.
 _CHUNK = 2000
-
-
-def _chunks(rows: Sequence[dict[str, Any]]) -> Iterable[Sequence[dict[str, Any]]]:
-    for start in range(0, len(rows), _CHUNK):
-        yield rows[start : start + _CHUNK]
 
 
 class SignalRepository:
@@ -36,7 +32,10 @@ class SignalRepository:
         self.postgres = session.get_bind().dialect.name == "postgresql"
 
     def _insert(self, model: type[Base]) -> postgresql.Insert | sqlite.Insert:
-        return postgresql.insert(model) if self.postgres else sqlite.insert(model)
+        # The Core table, not the entity: executemany of one cached statement (insertmanyvalues)
+        # instead of compiling a statement with a thousand VALUES tuples per batch.
+        table = cast(Table, model.__table__)
+        return postgresql.insert(table) if self.postgres else sqlite.insert(table)
 
     def _greatest(self, a: ColumnElement[Any], b: ColumnElement[Any]) -> ColumnElement[Any]:
         # SQLite's two-argument max() is NULL if either is; COALESCE keeps the other.
@@ -48,93 +47,100 @@ class SignalRepository:
 
     async def insert_events(self, rows: Sequence[dict[str, Any]]) -> set[str]:
         """Insert events, ignoring ids already stored; the ids that were new."""
-        inserted: set[str] = set()
-        for chunk in _chunks(rows):
-            stmt = (
-                self._insert(SignalEvent)
-                .values(list(chunk))
-                .on_conflict_do_nothing(index_elements=[SignalEvent.id])
-                .returning(SignalEvent.id)
-            )
-            inserted.update((await self.session.scalars(stmt)).all())
-        return inserted
+        if not rows:
+            return set()
+        if self.postgres:
+            return set(await pgbulk.write(self.session, "events", rows))
+        stmt = (
+            self._insert(SignalEvent)
+            .on_conflict_do_nothing(index_elements=["id"])
+            .returning(SignalEvent.__table__.c.id)
+        )
+        result = await self.session.execute(stmt, list(rows))
+        return set(result.scalars().all())
 
     async def last_views(self, pairs: set[tuple[str, str]]) -> dict[tuple[str, str], datetime]:
         """When each (learner, content) pair was last viewed, for the pairs that were."""
         if not pairs:
             return {}
         found: dict[tuple[str, str], datetime] = {}
-        ordered = sorted(pairs)
-        for start in range(0, len(ordered), _CHUNK):
+        learners = sorted({learner for learner, _ in pairs})
+        for start in range(0, len(learners), _CHUNK):
             rows = await self.session.execute(
                 select(SignalScore.learner, SignalScore.content_id, SignalScore.last_view_at).where(
-                    tuple_(SignalScore.learner, SignalScore.content_id).in_(
-                        ordered[start : start + _CHUNK]
-                    ),
+                    SignalScore.learner.in_(learners[start : start + _CHUNK]),
                     SignalScore.last_view_at.is_not(None),
                 )
             )
             for learner, content_id, at in rows:
-                if at is not None:
+                if at is not None and (learner, content_id) in pairs:
                     found[(learner, content_id)] = at
         return found
 
     async def add_scores(self, rows: Sequence[dict[str, Any]]) -> None:
         """Add to (learner, content) scores; one row per pair (the caller sums first)."""
+        if not rows:
+            return
+        if self.postgres:
+            await pgbulk.write(self.session, "signal_scores", rows)
+            return
         table = SignalScore.__table__.c
-        for chunk in _chunks(rows):
-            ins = self._insert(SignalScore).values(list(chunk))
-            stmt = ins.on_conflict_do_update(
-                index_elements=[SignalScore.learner, SignalScore.content_id],
-                set_={
-                    "scaled": table.scaled + ins.excluded.scaled,
-                    "events": table.events + ins.excluded.events,
-                    "last_seen": self._greatest(table.last_seen, ins.excluded.last_seen),
-                    "last_view_at": self._greatest(table.last_view_at, ins.excluded.last_view_at),
-                },
-            )
-            await self.session.execute(stmt)
+        ins = self._insert(SignalScore)
+        stmt = ins.on_conflict_do_update(
+            index_elements=["learner", "content_id"],
+            set_={
+                "scaled": table.scaled + ins.excluded.scaled,
+                "events": table.events + ins.excluded.events,
+                "last_seen": self._greatest(table.last_seen, ins.excluded.last_seen),
+                "last_view_at": self._greatest(table.last_view_at, ins.excluded.last_view_at),
+            },
+        )
+        await self.session.execute(stmt, list(rows))
 
     async def add_rollups(self, rows: Sequence[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        if self.postgres:
+            await pgbulk.write(self.session, "signal_rollups", rows)
+            return
         table = SignalRollup.__table__.c
-        for chunk in _chunks(rows):
-            ins = self._insert(SignalRollup).values(list(chunk))
-            stmt = ins.on_conflict_do_update(
-                index_elements=[
-                    SignalRollup.learner,
-                    SignalRollup.content_type,
-                    SignalRollup.signal_type,
-                ],
-                set_={
-                    "count": table.count + ins.excluded.count,
-                    "total_weight": table.total_weight + ins.excluded.total_weight,
-                    "last_seen": self._greatest(table.last_seen, ins.excluded.last_seen),
-                },
-            )
-            await self.session.execute(stmt)
+        ins = self._insert(SignalRollup)
+        stmt = ins.on_conflict_do_update(
+            index_elements=["learner", "content_type", "signal_type"],
+            set_={
+                "count": table.count + ins.excluded.count,
+                "total_weight": table.total_weight + ins.excluded.total_weight,
+                "last_seen": self._greatest(table.last_seen, ins.excluded.last_seen),
+            },
+        )
+        await self.session.execute(stmt, list(rows))
 
     async def add_popularity(self, rows: Sequence[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        if self.postgres:
+            await pgbulk.write(self.session, "content_popularity", rows)
+            return
         table = ContentPopularity.__table__.c
-        for chunk in _chunks(rows):
-            ins = self._insert(ContentPopularity).values(list(chunk))
-            stmt = ins.on_conflict_do_update(
-                index_elements=[ContentPopularity.content_id, ContentPopularity.audience],
-                set_={
-                    "scaled": table.scaled + ins.excluded.scaled,
-                    "events": table.events + ins.excluded.events,
-                },
-            )
-            await self.session.execute(stmt)
+        ins = self._insert(ContentPopularity)
+        stmt = ins.on_conflict_do_update(
+            index_elements=["content_id", "audience"],
+            set_={
+                "scaled": table.scaled + ins.excluded.scaled,
+                "events": table.events + ins.excluded.events,
+            },
+        )
+        await self.session.execute(stmt, list(rows))
 
     async def add_outbox(self, rows: Sequence[dict[str, Any]]) -> None:
         """Queue messages for the relay; a message whose id is queued already is not repeated."""
-        for chunk in _chunks(rows):
-            stmt = (
-                self._insert(Outbox)
-                .values(list(chunk))
-                .on_conflict_do_nothing(index_elements=[Outbox.event_id])
-            )
-            await self.session.execute(stmt)
+        if not rows:
+            return
+        if self.postgres:
+            await pgbulk.write(self.session, "outbox", rows)
+            return
+        stmt = self._insert(Outbox).on_conflict_do_nothing(index_elements=["event_id"])
+        await self.session.execute(stmt, list(rows))
 
     # --- reading ----------------------------------------------------------------------------
 
@@ -163,6 +169,16 @@ class SignalRepository:
         if content_ids is not None:
             stmt = stmt.where(SignalScore.content_id.in_(list(content_ids)))
         return list(await self.session.scalars(stmt.order_by(SignalScore.content_id)))
+
+    async def last_viewed(self, learner: str) -> str | None:
+        """The content the learner viewed last (collapsed repeat views included)."""
+        stmt = (
+            select(SignalScore.content_id)
+            .where(SignalScore.learner == learner, SignalScore.last_view_at.is_not(None))
+            .order_by(SignalScore.last_view_at.desc(), SignalScore.content_id)
+            .limit(1)
+        )
+        return await self.session.scalar(stmt)
 
     async def rollups(self, learner: str) -> list[SignalRollup]:
         stmt = (

@@ -155,8 +155,7 @@ async def progress(session: AsyncSession, learner: str) -> ProgressOut:
     """Completed content (most recent first) and the content viewed last."""
     repo = SignalRepository(session)
     done = [c for c, _ in await repo.content_with_type(learner, "complete")]
-    viewed = await repo.content_with_type(learner, "view")
-    return ProgressOut(completed=done, last_viewed=viewed[0][0] if viewed else None)
+    return ProgressOut(completed=done, last_viewed=await repo.last_viewed(learner))
 
 
 async def rollups(session: AsyncSession, learner: str) -> list[RollupOut]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import time
 import uuid
 from collections import defaultdict
@@ -65,14 +66,13 @@ def embedding_key(learner: str) -> str:
 
 async def drop_seen(cache: Cache, signals: Sequence[Signal]) -> tuple[list[Signal], int]:
     """The events whose ids the dedup set does not hold, and how many it did: a retried batch
-    costs one cache read per learner and no database work."""
-    by_learner: dict[str, list[Signal]] = defaultdict(list)
-    for s in signals:
-        by_learner[s.learner].append(s)
+    costs one cache round trip and no database work."""
+    learners = sorted({s.learner for s in signals})
+    if not learners:
+        return [], 0
     since = time.time() - DEDUP_TTL
-    seen: set[str] = set()
-    for learner in by_learner:
-        seen.update(m for m, _ in await cache.zrangebyscore(seen_key(learner), since, float("inf")))
+    found = await cache.zrangebyscore_many([seen_key(x) for x in learners], since, math.inf)
+    seen = {member for members in found.values() for member in members}
     if not seen:
         return list(signals), 0
     fresh = [s for s in signals if s.id not in seen]
@@ -81,23 +81,16 @@ async def drop_seen(cache: Cache, signals: Sequence[Signal]) -> tuple[list[Signa
 
 async def remember(cache: Cache, stored: Sequence[Signal]) -> None:
     """After commit: add stored ids to each learner's dedup set and each session's recent
-    content list."""
+    content list (two round trips for the whole batch)."""
     now = time.time()
     ids: dict[str, dict[str, float]] = defaultdict(dict)
-    recent: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for s in stored:
-        ids[s.learner][s.id] = now
+    recent: dict[str, list[bytes]] = defaultdict(list)
+    for s in sorted(stored, key=lambda x: x.occurred_at):
+        ids[seen_key(s.learner)][s.id] = now
         if s.session_id and s.content_id and s.type == "view":
-            recent[(s.learner, s.session_id)].append(s.content_id)
-    for learner, members in ids.items():
-        key = seen_key(learner)
-        await cache.zadd(key, members)
-        await cache.zremrangebyscore(key, float("-inf"), now - DEDUP_TTL)
-        await cache.expire(key, DEDUP_TTL)
-    for (learner, session_id), contents in recent.items():
-        key = recent_key(learner, session_id)
-        await cache.list_push(key, *(c.encode() for c in contents), max_len=RECENT_MAX)
-        await cache.expire(key, RECENT_TTL)
+            recent[recent_key(s.learner, s.session_id)].append(s.content_id.encode())
+    await cache.zadd_many(ids, drop_below=now - DEDUP_TTL, ttl=DEDUP_TTL)
+    await cache.list_push_many(recent, max_len=RECENT_MAX, ttl=RECENT_TTL)
 
 
 async def session_recent(cache: Cache, learner: str, session_id: str) -> list[str]:
