@@ -188,3 +188,14 @@ class TestBulkEvaluation:
         }
         assert flags["plain"]["value"] is False
         assert flags["split"]["errorCode"] == "TARGETING_KEY_MISSING"
+
+
+class TestConfiguration:
+    async def test_providers_learn_the_polling_floor_and_types(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        body = (await client.get("/ofrep/v1/configuration")).json()
+        assert body["name"] == "tailored"
+        polling = body["capabilities"]["cacheInvalidation"]["polling"]
+        assert polling == {"enabled": True, "minPollingIntervalMs": 2000}
+        assert "boolean" in body["capabilities"]["flagEvaluation"]["supportedTypes"]
