@@ -3,6 +3,7 @@ learner, a crash between publish and mark, and the figures operators read."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -10,6 +11,7 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from tailored.kit.cache import Cache
 from tailored.kit.db import transaction
 from tailored.models import Role
 from tailored.models.signals import Outbox
@@ -91,3 +93,25 @@ class TestCleanup:
             )
             assert await stream.cleanup(session, retention_hours=1) == 4
         assert await waiting(sessionmaker) == 6
+
+
+class TestLease:
+    async def test_two_relays_on_one_cache_one_publishes(
+        self, sessionmaker: async_sessionmaker[AsyncSession], cache: Cache
+    ) -> None:
+        n = await add_events(sessionmaker, learners=2, each=10)
+        first, second = MemoryBroker(), MemoryBroker()
+        a = Relay(sessionmaker, first, cache=cache, batch_size=5, poll_seconds=0.01)
+        b = Relay(sessionmaker, second, cache=cache, batch_size=5, poll_seconds=0.01)
+        a.start()
+        b.start()
+        try:
+            # The test's sessions share one connection: only the relays use it while they run.
+            async with asyncio.timeout(10):
+                while a.stats.published + b.stats.published < n:
+                    await asyncio.sleep(0.02)
+        finally:
+            await a.stop()
+            await b.stop()
+        assert sorted([a.stats.published, b.stats.published]) == [0, n]
+        assert_once_and_in_order(arrived(first) + arrived(second), n)
