@@ -18,6 +18,7 @@ from tests.fixtures.accounts import create_logged_in_user
 PAGED_ROUTES = [
     ("/api/admin/users", Role.admin, lambda body: body["items"]),
     ("/api/me/personalizations", Role.learner, lambda body: body),
+    ("/api/me/events", Role.learner, lambda body: body),
 ]
 ROUTE_IDS = [path for path, _, _ in PAGED_ROUTES]
 

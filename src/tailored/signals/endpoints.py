@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Query
+from fastapi import APIRouter, BackgroundTasks, Depends
 from pydantic import ValidationError
 
 from tailored.accounts import service as accounts
 from tailored.deps import CacheDep, CurrentUser, MaybeBearer, SessionDep, SettingsDep
 from tailored.errors import NotAuthenticated, UnprocessableInput, error_responses
+from tailored.kit.paging import Limit, Offset
 from tailored.models import User
 from tailored.models.base import utcnow
 from tailored.signals import intake, keys, service
@@ -173,10 +174,12 @@ async def my_rollups(user: CurrentUser, session: SessionDep) -> list[RollupOut]:
 async def my_events(
     user: CurrentUser,
     session: SessionDep,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> list[dict[str, Any]]:
-    """My latest events, newest first."""
-    rows = await service.recent_events(session, learner_for_user(user.id), limit=limit)
+    """My events, newest first."""
+    learner = learner_for_user(user.id)
+    rows = await service.recent_events(session, learner, limit=limit, offset=offset)
     return [
         {
             "id": e.id,

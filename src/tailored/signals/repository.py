@@ -198,7 +198,9 @@ class SignalRepository:
             stmt = stmt.limit(limit)
         return [(str(c), float(s)) for c, s in (await self.session.execute(stmt)).all()]
 
-    async def events(self, learner: str, *, limit: int | None = None) -> list[SignalEvent]:
+    async def events(
+        self, learner: str, *, limit: int | None = None, offset: int = 0
+    ) -> list[SignalEvent]:
         stmt = (
             select(SignalEvent)
             .where(SignalEvent.learner == learner)
@@ -206,7 +208,7 @@ class SignalRepository:
         )
         if limit is not None:
             stmt = stmt.limit(limit)
-        return list(await self.session.scalars(stmt))
+        return list(await self.session.scalars(stmt.offset(offset)))
 
     async def recomputed_rollups(self, learner: str | None = None) -> list[dict[str, Any]]:
         """The rollups computed afresh from raw events (the dashboard view's query)."""

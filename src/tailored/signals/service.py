@@ -186,8 +186,11 @@ async def rollup_view(session: AsyncSession, learner: str) -> list[dict[str, Any
     return await SignalRepository(session).view_rows(learner)
 
 
-async def recent_events(session: AsyncSession, learner: str, *, limit: int = 100) -> list[Any]:
-    return await SignalRepository(session).events(learner, limit=limit)
+async def recent_events(
+    session: AsyncSession, learner: str, *, limit: int = 100, offset: int = 0
+) -> list[Any]:
+    """The learner's events, newest first."""
+    return await SignalRepository(session).events(learner, limit=limit, offset=offset)
 
 
 # --- accounts ----------------------------------------------------------------------------------
