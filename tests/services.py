@@ -16,6 +16,7 @@ POSTGRES_URL = os.environ.get(
     "TAILORED_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 )
 REDIS_URL = os.environ.get("TAILORED_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+NATS_URL = os.environ.get("TAILORED_TEST_NATS_URL", "nats://127.0.0.1:4222")
 
 
 def _required() -> bool:
@@ -49,3 +50,7 @@ def postgres_url() -> str:
 
 def redis_url() -> str:
     return _need("Redis", REDIS_URL, 6379)
+
+
+def nats_url() -> str:
+    return _need("NATS", NATS_URL, 4222)

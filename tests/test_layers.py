@@ -31,7 +31,8 @@ LAYERS = [
     {"llm", "testing"},
     {"derived"},
     {"accounts", "profiles", "content"},
-    {"personalization", "tutor"},
+    {"signals"},
+    {"personalization", "flags", "stream", "tutor"},
     {"translation", "analytics", "privacy", "web"},
 ]
 RANK = {name: i for i, layer in enumerate(LAYERS) for name in layer}

@@ -19,6 +19,7 @@ PAGED_ROUTES = [
     ("/api/admin/users", Role.admin, lambda body: body["items"]),
     ("/api/me/personalizations", Role.learner, lambda body: body),
     ("/api/search", Role.learner, lambda body: body["results"]),
+    ("/api/me/events", Role.learner, lambda body: body),
 ]
 # Parameters a paged route needs besides limit and offset.
 EXTRA: dict[str, dict[str, str]] = {"/api/search": {"q": "robot"}}

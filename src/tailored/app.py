@@ -20,13 +20,18 @@ from tailored.analytics.endpoints import router as analytics_router
 from tailored.config import Environment, Settings
 from tailored.content.endpoints import router as content_router
 from tailored.errors import AppError
+from tailored.flags.endpoints import experiments_router, ofrep_router
+from tailored.flags.endpoints import router as flags_router
 from tailored.health import router as health_router
 from tailored.kit.migrate import upgrade_async
 from tailored.openapi import install as install_openapi
 from tailored.personalization.endpoints import router as personalization_router
 from tailored.privacy.endpoints import router as privacy_router
 from tailored.profiles.endpoints import router as profiles_router
+from tailored.signals.endpoints import router as signals_router
+from tailored.signals.segment.endpoints import router as segment_router
 from tailored.state import AppState
+from tailored.stream.endpoints import router as stream_router
 from tailored.translation.endpoints import router as translation_router
 from tailored.tutor.endpoints import router as tutor_router
 from tailored.web.endpoints import router as web_router
@@ -46,6 +51,9 @@ def create_app(settings: Settings, *, state: AppState | None = None) -> FastAPI:
         app.state.tailored = app_state
         if owned:
             app_state.recorder.start()
+            app_state.exposures.start()
+            if settings.stream.relay_in_serve:
+                app_state.relay.start()
             # Start-up objects live forever; keeping them out of full collections removed
             # 30-60 ms pauses that stalled every request in flight (see bench/RESULTS.md).
             gc.freeze()
@@ -75,8 +83,14 @@ def create_app(settings: Settings, *, state: AppState | None = None) -> FastAPI:
         accounts_router,
         privacy_router,
         profiles_router,
+        signals_router,
+        segment_router,
         personalization_router,
         analytics_router,
+        flags_router,
+        experiments_router,
+        stream_router,
+        ofrep_router,
         web_router,
         translation_router,
         tutor_router,

@@ -10,14 +10,17 @@
      │    └── ProfileIncomplete (403)
      ├── NotFound (404)
      │    ├── ChapterNotFound (404)
+     │    ├── FlagNotFound (404)
      │    ├── NoTranslationAvailable (404)   no human file, no machine translator
      │    ├── TraitNotFound (404)
      │    └── UserNotFound (404)
      ├── Conflict (409)
      │    ├── EmailTaken (409)
+     │    ├── FlagExists (409)
      │    └── IngestWouldPrune (409)   content/service.py: most of the library would go
      ├── UnprocessableInput (422)
-     │    └── InvalidChapterIdError (422)
+     │    ├── InvalidChapterIdError (422)
+     │    └── InvalidFlag (422)   flags/schemas.py: a definition that does not hold together
      ├── TooManyAttempts (429)   accounts/throttle.py: failed logins; sends Retry-After
      └── DatabaseBusy (503)   kit/db.py: no turn to write within the busy timeout
 
@@ -117,6 +120,12 @@ class NoTranslationAvailable(NotFound):
         return "no translation is available for this language"
 
 
+class FlagNotFound(NotFound):
+    @classmethod
+    def default_detail(cls) -> str:
+        return "no such flag"
+
+
 class TraitNotFound(NotFound):
     @classmethod
     def default_detail(cls) -> str:
@@ -139,11 +148,21 @@ class EmailTaken(Conflict):
         return "an account with this email already exists"
 
 
+class FlagExists(Conflict):
+    @classmethod
+    def default_detail(cls) -> str:
+        return "a flag with this key exists; change it with PATCH /api/admin/flags/{key}"
+
+
 class UnprocessableInput(AppError):
     status_code = 422
 
 
 class InvalidChapterIdError(UnprocessableInput):
+    pass
+
+
+class InvalidFlag(UnprocessableInput):
     pass
 
 

@@ -18,6 +18,7 @@ from tailored.config import Settings
 from tailored.content import service as content
 from tailored.personalization import service as personalization
 from tailored.personalization.service import Personalizer
+from tailored.stream import service as stream
 from tailored.translation import service as translation
 from tailored.translation.engine import Translator
 from tailored.tutor import service as tutor
@@ -33,12 +34,14 @@ class CleanupReport:
     expired_translations: int = 0
     stale_translations: int = 0
     anonymous_conversations: int = 0
+    published_outbox: int = 0
 
 
 async def cleanup(
     session: AsyncSession, settings: Settings, personalizer: Personalizer
 ) -> CleanupReport:
-    """Expired and stale results, least recently used beyond the cap, old logs, old tokens."""
+    """Expired and stale results, least recently used beyond the cap, old logs, old tokens,
+    outbox rows published past the stream's retention."""
     expired, stale, evicted = await personalization.cleanup_results(
         session, personalizer, max_entries=settings.personalization_max_entries
     )
@@ -46,6 +49,7 @@ async def cleanup(
     logs = await analytics.delete_logs_before(session, cutoff)
     tokens = await accounts.purge_expired_tokens(session)
     expired_translations, stale_translations = await translation.cleanup(session)
+    published = await stream.cleanup(session, retention_hours=settings.stream.retention_hours)
     conversations = await tutor.purge_anonymous(session, settings.tutor.anonymous_retention_days)
     return CleanupReport(
         expired,
@@ -56,6 +60,7 @@ async def cleanup(
         expired_translations,
         stale_translations,
         conversations,
+        published,
     )
 
 

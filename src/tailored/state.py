@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -10,12 +13,17 @@ from tailored.accounts.security import Passwords
 from tailored.config import Settings
 from tailored.content.service import NearChapters
 from tailored.derived.recorder import Recorder
+from tailored.flags.book import FlagBook
+from tailored.flags.exposures import Exposures, signal_writer
 from tailored.kit.cache import Cache, create_cache
 from tailored.kit.db import create_engine, create_sessionmaker
 from tailored.llm.router import ProviderChain, build_chain
 from tailored.personalization.adapter import Adapter
 from tailored.personalization.adapters import build_adapter
 from tailored.personalization.engine import Personalizer
+from tailored.signals import structures
+from tailored.stream.brokers import broker_url, create_broker
+from tailored.stream.relay import Relay
 from tailored.translation.engine import Translator
 from tailored.tutor.engine import Tutor
 
@@ -32,10 +40,17 @@ class AppState:
     translator: Translator
     # The tutor: its section index follows the library (tutor/library.py).
     tutor: Tutor
+    # Feature flags kept in memory, and the exposures evaluations queue (flags/).
+    flags: FlagBook
+    exposures: Exposures
+    # Publishes the outbox to the broker; `serve` runs it (settings.stream.relay_in_serve).
+    relay: Relay
     # Chapters for the routes that generate, kept near for a moment (content.service).
     chapters: NearChapters = field(default_factory=NearChapters)
     # The configured language-model providers in fallback order; None: LLM features off.
     llm: ProviderChain | None = None
+    # Run after a sign-in, off the response path (signals warms the learner's cache entries).
+    login_hooks: list[Callable[[uuid.UUID], Awaitable[None]]] = field(default_factory=list)
 
     @classmethod
     def build(
@@ -55,7 +70,9 @@ class AppState:
             max_overflow=settings.database_max_overflow,
         )
         sessionmaker = sessionmaker or create_sessionmaker(engine)
-        cache = cache or create_cache(settings.cache_url, namespace=settings.cache_namespace)
+        # `is None`, not `or`: an empty MemoryCache is falsy (it has a length).
+        if cache is None:
+            cache = create_cache(settings.cache_url, namespace=settings.cache_namespace)
         recorder = Recorder(sessionmaker)
         llm = llm or build_chain(settings.llm)
         adapter = adapter or build_adapter(
@@ -64,7 +81,7 @@ class AppState:
             prompts_dir=settings.llm_prompts_dir,
             budget_seconds=settings.llm_budget_seconds,
         )
-        return cls(
+        built = cls(
             settings=settings,
             engine=engine,
             sessionmaker=sessionmaker,
@@ -93,10 +110,28 @@ class AppState:
                 llm=llm,
                 label=llm.label if llm is not None else "",
             ),
+            flags=FlagBook(sessionmaker, refresh_seconds=settings.flags.refresh_seconds),
+            exposures=Exposures(
+                signal_writer(sessionmaker, settings.signals),
+                enabled=settings.flags.record_exposures,
+            ),
+            relay=Relay(
+                sessionmaker,
+                create_broker(broker_url(settings.stream, settings.cache_url), settings.stream),
+                cache=cache,
+                batch_size=settings.stream.batch_size,
+                poll_seconds=settings.stream.poll_seconds,
+            ),
             llm=llm,
         )
+        built.login_hooks.append(
+            partial(structures.warm, sessionmaker, cache, config=settings.signals)
+        )
+        return built
 
     async def close(self) -> None:
+        await self.exposures.stop()
+        await self.relay.stop()
         await self.recorder.stop()
         self.tutor.close()
         if self.llm is not None:

@@ -8,7 +8,20 @@ from typing import Annotated
 import typer
 
 from tailored import __version__
-from tailored.cli import ask, cache, content, db, ops, personalize, serve, translate, users
+from tailored.cli import (
+    ask,
+    cache,
+    content,
+    db,
+    flags,
+    ops,
+    personalize,
+    relay,
+    serve,
+    signals,
+    translate,
+    users,
+)
 from tailored.cli.common import EXIT_CODES_HELP, CliGroup
 
 app = typer.Typer(
@@ -63,7 +76,11 @@ app.command("personalize")(personalize.personalize)
 app.command("ask")(ask.ask)
 app.command("cleanup")(ops.cleanup)
 app.command("stats")(ops.stats)
+app.command("relay")(relay.relay)
 app.add_typer(cache.app, name="cache")
 app.add_typer(db.app, name="db")
+app.add_typer(flags.app, name="flags")
 app.add_typer(users.app, name="users")
+app.add_typer(signals.keys_app, name="keys")
+app.add_typer(signals.rollups_app, name="rollups")
 translate.register(app)

@@ -32,7 +32,8 @@ def cleanup(ctx: typer.Context) -> None:
         f"{r.evicted_results} evicted; {r.old_request_logs} request logs and "
         f"{r.expired_tokens} expired tokens removed; machine translations: "
         f"{r.expired_translations} expired, {r.stale_translations} stale; "
-        f"{r.anonymous_conversations} anonymous tutor conversations past retention"
+        f"{r.anonymous_conversations} anonymous tutor conversations past retention; "
+        f"{r.published_outbox} published outbox rows removed"
     )
 
 

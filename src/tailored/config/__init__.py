@@ -21,7 +21,9 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from tailored.config.flags import FlagsConfig, StreamConfig
 from tailored.config.llm import LLMConfig
+from tailored.config.signals import SignalsConfig
 from tailored.config.translation import TranslationConfig
 from tailored.config.tutor import TutorConfig
 
@@ -84,6 +86,11 @@ class Settings(BaseSettings):
     translation: TranslationConfig = Field(default_factory=TranslationConfig)
     # The tutor: answers from the textbook with cited sections (see README, "Tutor").
     tutor: TutorConfig = Field(default_factory=TutorConfig)
+    # Learner events: weights, decay, batch size, the Segment event-name mapping.
+    signals: SignalsConfig = Field(default_factory=SignalsConfig)
+    # Feature flags and experiments; the outbox relay to a message broker.
+    flags: FlagsConfig = Field(default_factory=FlagsConfig)
+    stream: StreamConfig = Field(default_factory=StreamConfig)
     auto_migrate: bool | None = None
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)

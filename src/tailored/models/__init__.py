@@ -3,6 +3,7 @@
 from tailored.models.accounts import AuthToken, Role, User
 from tailored.models.base import Base
 from tailored.models.content import Chapter, GlossaryTerm, Section
+from tailored.models.flags import FeatureFlag
 from tailored.models.personalization import (
     PersonalizationHistory,
     PersonalizationSession,
@@ -22,14 +23,29 @@ from tailored.models.profiles import (
     Trait,
     TraitSource,
 )
+from tailored.models.signals import (
+    ContentPopularity,
+    Outbox,
+    SignalEvent,
+    SignalRollup,
+    SignalScore,
+    SiteKey,
+)
 from tailored.models.translation import MachineTranslation
 from tailored.models.tutor import TutorConversation, TutorMessage
 
 __all__ = [
+    "ContentPopularity",
+    "Outbox",
+    "SignalEvent",
+    "SignalRollup",
+    "SignalScore",
+    "SiteKey",
     "AuthToken",
     "Base",
     "Chapter",
     "DifficultyPreference",
+    "FeatureFlag",
     "GlossaryTerm",
     "HardwareAvailable",
     "HardwareDomain",

@@ -18,3 +18,5 @@ class ExportOut(BaseModel):
     reading_modes: list[dict[str, Any]]
     # Tutor conversations with every message and its citations.
     tutor_conversations: list[dict[str, Any]] = []
+    # Learner events, per-item scores and rollups (traits are above).
+    signals: dict[str, Any]

@@ -12,6 +12,7 @@ from tailored.models import User
 from tailored.personalization import service as personalization
 from tailored.privacy.schemas import ExportOut
 from tailored.profiles import service as profiles
+from tailored.signals import service as signals
 from tailored.tutor import service as tutor
 
 
@@ -26,4 +27,5 @@ async def export(session: AsyncSession, user: User) -> ExportOut:
         personalizations=history,
         reading_modes=modes,
         tutor_conversations=await tutor.export_for_user(session, user.id),
+        signals=await signals.export_for_user(session, user.id),
     )

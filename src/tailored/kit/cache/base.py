@@ -185,6 +185,35 @@ class Cache(Protocol):
         """The number of members of the sorted set at ``key``."""
         ...
 
+    # -- many keys in one round trip (what a batch of events for many learners needs) --------
+
+    async def zadd_many(
+        self,
+        sets: Mapping[str, Mapping[str, float]],
+        *,
+        drop_below: float | None = None,
+        ttl: float | None = None,
+    ) -> None:
+        """`zadd` to each sorted set; then remove its members scored below ``drop_below`` and
+        give it ``ttl``. One round trip on Redis (not atomic across keys)."""
+        ...
+
+    async def zrangebyscore_many(
+        self, keys: Sequence[str], min: float, max: float
+    ) -> dict[str, list[str]]:
+        """The members with ``min <= score <= max`` of each sorted set (absent: [])."""
+        ...
+
+    async def list_push_many(
+        self,
+        lists: Mapping[str, Sequence[bytes]],
+        *,
+        max_len: int | None = None,
+        ttl: float | None = None,
+    ) -> None:
+        """`list_push` to each list (trimmed to ``max_len``), then give it ``ttl``."""
+        ...
+
     async def ping(self) -> bool:
         """Whether the backend answers."""
         ...

@@ -6,9 +6,10 @@ holds lists, hashes and sorted sets, and this module strings, keys and TTLs.
 
 from __future__ import annotations
 
+import math
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from .base import NotANumberError, WrongTypeError, check_ttl
 from .memory_store import Entry, kind_name
@@ -150,3 +151,41 @@ class MemoryCache(StructureOps):
         """Drop every entry."""
         self._clear()
         self._closed = True
+
+    # -- many keys -----------------------------------------------------------------------------
+
+    async def zadd_many(
+        self,
+        sets: Mapping[str, Mapping[str, float]],
+        *,
+        drop_below: float | None = None,
+        ttl: float | None = None,
+    ) -> None:
+        """`zadd` to each sorted set, drop members below ``drop_below``, set ``ttl``."""
+        check_ttl(ttl)
+        for key, mapping in sets.items():
+            await self.zadd(key, mapping)
+            if drop_below is not None:
+                await self.zremrangebyscore(key, -math.inf, math.nextafter(drop_below, -math.inf))
+            if ttl is not None and mapping:
+                await self.expire(key, ttl)
+
+    async def zrangebyscore_many(
+        self, keys: Sequence[str], min: float, max: float
+    ) -> dict[str, list[str]]:
+        """The members with ``min <= score <= max`` of each sorted set."""
+        return {k: [m for m, _ in await self.zrangebyscore(k, min, max)] for k in keys}
+
+    async def list_push_many(
+        self,
+        lists: Mapping[str, Sequence[bytes]],
+        *,
+        max_len: int | None = None,
+        ttl: float | None = None,
+    ) -> None:
+        """`list_push` to each list, then set ``ttl``."""
+        check_ttl(ttl)
+        for key, values in lists.items():
+            await self.list_push(key, *values, max_len=max_len)
+            if ttl is not None and values:
+                await self.expire(key, ttl)

@@ -16,6 +16,11 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.typing import EncodableT
 
 from .base import NotANumberError, WrongTypeError, check_namespace, check_ttl
+from .redis_scripts import DELETE_IF_EQUALS as _DELETE_IF_EQUALS
+from .redis_scripts import INCR_CREATING as _INCR_CREATING
+from .redis_scripts import INVALIDATE_TAGS as _INVALIDATE_TAGS
+from .redis_scripts import LIST_PUSH_MANY, ZADD_MANY, ZRANGEBYSCORE_MANY
+from .redis_scripts import SET_TAGGED as _SET_TAGGED
 
 __all__ = ["UNREACHABLE", "RedisCache"]
 
@@ -42,58 +47,6 @@ _NUMBER_ERRORS = (
     "would overflow",
 )
 
-# Tag sets never expire, because a member's TTL can later be extended past any TTL we could
-# give the set. Instead every tagged write checks a few random members and drops dead ones,
-# which keeps each set within a small factor of its live members.
-_SET_TAGGED = """
-if ARGV[2] == '' then
-  redis.call('SET', KEYS[1], ARGV[1])
-else
-  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-end
-for i = 2, #KEYS do
-  redis.call('SADD', KEYS[i], KEYS[1])
-  for _, member in ipairs(redis.call('SRANDMEMBER', KEYS[i], 3)) do
-    if redis.call('EXISTS', member) == 0 then
-      redis.call('SREM', KEYS[i], member)
-    end
-  end
-end
-"""
-
-# Only keys of type set are tag sets: the protocol has no sets, so a caller's key that happens
-# to share a legacy tag set's name (a string, a list...) is left alone.
-_INVALIDATE_TAGS = """
-local deleted = 0
-for i = 1, #KEYS do
-  if redis.call('TYPE', KEYS[i]).ok == 'set' then
-    local members = redis.call('SMEMBERS', KEYS[i])
-    for first = 1, #members, 500 do
-      local last = math.min(first + 499, #members)
-      deleted = deleted + redis.call('DEL', unpack(members, first, last))
-    end
-    redis.call('DEL', KEYS[i])
-  end
-end
-return deleted
-"""
-
-_DELETE_IF_EQUALS = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return redis.call('DEL', KEYS[1])
-end
-return 0
-"""
-
-_INCR_CREATING = """
-local created = redis.call('EXISTS', KEYS[1]) == 0
-local value = redis.call('INCRBY', KEYS[1], ARGV[1])
-if created then
-  redis.call('PEXPIRE', KEYS[1], ARGV[2])
-end
-return value
-"""
-
 
 def _translated(
     method: Callable[_P, Awaitable[_R]],
@@ -113,6 +66,13 @@ def _translated(
             raise
 
     return wrapper
+
+
+def _score(value: float) -> str:
+    """A score bound as Redis writes it (infinities as -inf / +inf)."""
+    if math.isinf(value):
+        return "+inf" if value > 0 else "-inf"
+    return repr(value)
 
 
 def _ms(ttl: float) -> int:
@@ -148,6 +108,9 @@ class RedisCache:
         self._invalidate_tags = client.register_script(_INVALIDATE_TAGS)
         self._delete_if_equals = client.register_script(_DELETE_IF_EQUALS)
         self._incr_creating = client.register_script(_INCR_CREATING)
+        self._zadd_many = client.register_script(ZADD_MANY)
+        self._zrange_many = client.register_script(ZRANGEBYSCORE_MANY)
+        self._list_push_many = client.register_script(LIST_PUSH_MANY)
 
     @classmethod
     def from_url(cls, url: str, *, namespace: str = "tailored") -> RedisCache:
@@ -294,6 +257,60 @@ class RedisCache:
     async def list_range(self, key: str, start: int = 0, stop: int = -1) -> list[bytes]:
         """Items ``start``..``stop`` inclusive, newest first."""
         return cast(list[bytes], await self._client.lrange(self._k(key), start, stop))
+
+    # -- many keys, one round trip (a pipeline; not atomic across keys) ----------------------
+
+    @_translated
+    async def zadd_many(
+        self,
+        sets: Mapping[str, Mapping[str, float]],
+        *,
+        drop_below: float | None = None,
+        ttl: float | None = None,
+    ) -> None:
+        """`zadd` to each sorted set, drop members below ``drop_below``, set ``ttl``."""
+        check_ttl(ttl)
+        keys = [k for k, m in sets.items() if m]
+        if not keys:
+            return
+        args: list[EncodableT] = ["" if drop_below is None else repr(drop_below)]
+        args.append(0 if ttl is None else _ms(ttl))
+        for key in keys:
+            args.append(len(sets[key]))
+            for member, score in sets[key].items():
+                args += [repr(score), member]
+        await self._zadd_many(keys=[self._k(k) for k in keys], args=args)
+
+    @_translated
+    async def zrangebyscore_many(
+        self, keys: Sequence[str], min: float, max: float
+    ) -> dict[str, list[str]]:
+        """The members with ``min <= score <= max`` of each sorted set."""
+        if not keys:
+            return {}
+        found = await self._zrange_many(
+            keys=[self._k(k) for k in keys], args=[_score(min), _score(max)]
+        )
+        return {k: [m.decode() for m in ms] for k, ms in zip(keys, found, strict=True)}
+
+    @_translated
+    async def list_push_many(
+        self,
+        lists: Mapping[str, Sequence[bytes]],
+        *,
+        max_len: int | None = None,
+        ttl: float | None = None,
+    ) -> None:
+        """`list_push` to each list, then set ``ttl``."""
+        check_ttl(ttl)
+        keys = [k for k, v in lists.items() if v]
+        if not keys:
+            return
+        args: list[EncodableT] = [max_len or 0, 0 if ttl is None else _ms(ttl)]
+        for key in keys:
+            args.append(len(lists[key]))
+            args += list(lists[key])
+        await self._list_push_many(keys=[self._k(k) for k in keys], args=args)
 
     # -- hashes ------------------------------------------------------------------------------
 

@@ -251,6 +251,32 @@ class ResilientCache:
         """Delete fields of a hash."""
         return await self._run(lambda c: c.hash_delete(key, *fields))
 
+    async def zadd_many(
+        self,
+        sets: Mapping[str, Mapping[str, float]],
+        *,
+        drop_below: float | None = None,
+        ttl: float | None = None,
+    ) -> None:
+        """Add to many sorted sets."""
+        await self._run(lambda c: c.zadd_many(sets, drop_below=drop_below, ttl=ttl))
+
+    async def zrangebyscore_many(
+        self, keys: Sequence[str], min: float, max: float
+    ) -> dict[str, list[str]]:
+        """Members of many sorted sets by score."""
+        return await self._run(lambda c: c.zrangebyscore_many(keys, min, max))
+
+    async def list_push_many(
+        self,
+        lists: Mapping[str, Sequence[bytes]],
+        *,
+        max_len: int | None = None,
+        ttl: float | None = None,
+    ) -> None:
+        """Push to many lists."""
+        await self._run(lambda c: c.list_push_many(lists, max_len=max_len, ttl=ttl))
+
     async def zadd(self, key: str, mapping: Mapping[str, float]) -> int:
         """Set member scores of a sorted set."""
         return await self._run(lambda c: c.zadd(key, mapping))

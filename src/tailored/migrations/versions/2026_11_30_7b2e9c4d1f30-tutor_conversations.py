@@ -13,7 +13,7 @@ from alembic import op
 import tailored.models.base
 
 revision: str = "7b2e9c4d1f30"
-down_revision: str | None = "3c1d2e4f5a6b"
+down_revision: str | None = "7f1a9c2b4d10"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
