@@ -186,6 +186,11 @@ async def list_chapters(session: AsyncSession) -> tuple[Sequence[Chapter], dict[
     return await repo.list(), await repo.section_counts()
 
 
+async def headings(session: AsyncSession) -> list[tuple[str, str | None, str, int]]:
+    """Every section heading of the library (chapter id, anchor, text, level), in order."""
+    return await ChapterRepository(session).headings()
+
+
 async def chapter_count(session: AsyncSession) -> int:
     return await ChapterRepository(session).count()
 

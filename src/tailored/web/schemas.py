@@ -9,3 +9,10 @@ class ChapterHtmlOut(BaseModel):
     # The chapter file's path in the content folder: relative links and images resolve from it.
     path: str
     html: str
+
+
+class HeadingOut(BaseModel):
+    chapter_id: str
+    anchor: str | None
+    heading: str
+    level: int
