@@ -58,4 +58,4 @@ def code_block_html(code: str, info: str) -> str:
     body = highlight(code, lexer, _formatter()) if lexer is not None else html.escape(code)
     lang_class = f' class="language-{html.escape(language)}"' if language else ""
     head = f'<p class="code-title">{html.escape(title)}</p>' if title else ""
-    return f'<div class="code-block">{head}<pre{lang_class}><code>{body}</code></pre></div>\n'
+    return f'<div class="code-block">{head}<pre><code{lang_class}>{body}</code></pre></div>\n'

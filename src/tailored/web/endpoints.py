@@ -31,6 +31,7 @@ _STATIC = files("tailored.web").joinpath("static")
 # no plugins, no framing, no <base> rewriting, and fetch() only to this origin.
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; "
     "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 _PAGE_HEADERS = {
