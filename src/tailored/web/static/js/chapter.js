@@ -101,6 +101,8 @@ function liveTabs(root) {
 }
 
 function copyButtons(root) {
+  // Scrolling boxes must be reachable from the keyboard (and say what they are).
+  for (const box of root.querySelectorAll("pre, table, .math")) box.tabIndex = 0;
   for (const block of root.querySelectorAll(".code-block")) {
     const code = block.querySelector("pre code");
     if (!code) continue;

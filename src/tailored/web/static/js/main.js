@@ -125,7 +125,8 @@ ui.logout.addEventListener("click", async () => {
   await signOut();
   accountBar();
   loadProgress();
-  backToReading();
+  if (reading.chapter && ui.screen.hidden) await showChapter(reading.chapter, undefined);
+  else backToReading();
 });
 
 ui.complete.addEventListener("click", () => {
