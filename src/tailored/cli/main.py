@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from tailored import __version__
-from tailored.cli import cache, content, db, ops, personalize, serve, translate, users
+from tailored.cli import cache, content, db, inspect, ops, personalize, serve, translate, users
 from tailored.cli.common import EXIT_CODES_HELP, CliGroup
 
 app = typer.Typer(
@@ -60,6 +60,7 @@ def main(
 app.command("serve")(serve.serve)
 app.command("ingest")(content.ingest)
 app.command("personalize")(personalize.personalize)
+app.command("inspect")(inspect.inspect)
 app.command("cleanup")(ops.cleanup)
 app.command("stats")(ops.stats)
 app.add_typer(cache.app, name="cache")
