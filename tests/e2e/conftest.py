@@ -69,7 +69,9 @@ def start_server(workdir: Path, content: Path) -> tuple[subprocess.Popen[bytes],
         env.pop(name, None)
     tailored = _tailored()
     subprocess.run([tailored, "db", "upgrade"], cwd=workdir, env=env, check=True)
-    subprocess.run([tailored, "users", "create-admin", ADMIN_EMAIL], cwd=workdir, env=env, check=True)
+    subprocess.run(
+        [tailored, "users", "create-admin", ADMIN_EMAIL], cwd=workdir, env=env, check=True
+    )
     port = _free_port()
     with (workdir / "server.log").open("wb") as log:  # the child keeps its own copy
         process = subprocess.Popen(

@@ -16,7 +16,9 @@ def sign_in(page: Page, url: str, email: str, password: str) -> None:
     expect(page.locator("#signed-in-links")).to_be_visible()
 
 
-def test_admin_sees_charts_figures_users_and_can_ingest(page: Page, textbook_server: Server) -> None:
+def test_admin_sees_charts_figures_users_and_can_ingest(
+    page: Page, textbook_server: Server
+) -> None:
     sign_in(page, textbook_server.url, ADMIN_EMAIL, ADMIN_PASSWORD)
     # Some traffic for the charts: a personalization of the first chapter.
     page.goto(f"{textbook_server.url}/reader#/admin")

@@ -156,7 +156,9 @@ def test_new_learner_reads_personalized_then_in_urdu(
     assert not errors, errors
 
 
-def test_bad_link_shows_not_found_not_the_previous_chapter(page: Page, textbook_server: Server) -> None:
+def test_bad_link_shows_not_found_not_the_previous_chapter(
+    page: Page, textbook_server: Server
+) -> None:
     page.goto(f"{textbook_server.url}/reader#intro")
     expect(page.locator("#content h1")).to_have_text("What Is Physical AI?")
     page.goto(f"{textbook_server.url}/reader#no/such/chapter")

@@ -50,7 +50,10 @@ class TestComponents:
             ('Text <Highlight color="red">word</Highlight> more\n', "Text word more"),
             ('<Quiz questions={[{q: "a > b", isDefinitive: true}]} />\n', ""),
             ('Para <Foo a={{ emojiPrefix: "x" }} /> inline\n', "Para  inline"),
-            ('<Callout\n  emojiPrefix="x"\n  isDefinitive={true}\n>\n\nBody\n\n</Callout>\n', "Body"),
+            (
+                '<Callout\n  emojiPrefix="x"\n  isDefinitive={true}\n>\n\nBody\n\n</Callout>\n',
+                "Body",
+            ),
         ],
     )
     def test_children_render_and_props_never_leak(self, source: str, shown: str) -> None:
