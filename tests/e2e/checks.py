@@ -14,9 +14,8 @@ def assert_no_horizontal_overflow(page: Page) -> None:
     widths = page.evaluate(
         "() => [document.documentElement.scrollWidth, document.body.scrollWidth, innerWidth]"
     )
-    assert widths[0] <= widths[2] and widths[1] <= widths[2], (
-        f"page wider than the window: {widths}"
-    )
+    assert widths[0] <= widths[2], f"page wider than the window: {widths}"
+    assert widths[1] <= widths[2], f"body wider than the window: {widths}"
 
 
 def assert_accessible(page: Page, screen: str) -> None:

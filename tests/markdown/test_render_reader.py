@@ -14,7 +14,7 @@ class TestCodeBlocks:
     def test_title_and_language_and_highlighting(self) -> None:
         html = render_html('```python title="talker.py"\nimport rclpy\nx = 1  # hi\n```\n')
         facts = assert_inert(html)
-        (title,) = [p for p in facts.with_class("code-title")]
+        (title,) = facts.with_class("code-title")
         assert title.text == "talker.py"
         (code,) = facts.all("code")
         assert code.attrs["class"] == "language-python"

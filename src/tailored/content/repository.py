@@ -26,7 +26,7 @@ class ChapterRepository:
         rows = await self.session.execute(select(Chapter).order_by(Chapter.position, Chapter.id))
         return rows.scalars().all()
 
-    async def headings(self) -> list[tuple[str, str | None, str, int]]:
+    async def headings(self) -> Sequence[tuple[str, str | None, str, int]]:
         """(chapter id, anchor, heading, level) of every section, in reading order."""
         rows = await self.session.execute(
             select(Section.chapter_id, Section.anchor, Section.title, Section.level)

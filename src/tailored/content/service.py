@@ -186,7 +186,7 @@ async def list_chapters(session: AsyncSession) -> tuple[Sequence[Chapter], dict[
     return await repo.list(), await repo.section_counts()
 
 
-async def headings(session: AsyncSession) -> list[tuple[str, str | None, str, int]]:
+async def headings(session: AsyncSession) -> Sequence[tuple[str, str | None, str, int]]:
     """Every section heading of the library (chapter id, anchor, text, level), in order."""
     return await ChapterRepository(session).headings()
 
