@@ -97,6 +97,9 @@ class TestPage:
             assert response.headers["content-type"].startswith(types[Path(name).suffix])
             assert response.headers["x-content-type-options"] == "nosniff"
             assert response.content == STATIC.joinpath(name).read_bytes()
+            # Text goes compressed (httpx asks for gzip); fonts are compressed already.
+            packed = response.headers.get("content-encoding") == "gzip"
+            assert packed == (not name.endswith(".woff2")), name
             again = await client.get(
                 f"/reader/static/{name}", headers={"if-none-match": response.headers["etag"]}
             )

@@ -8,6 +8,7 @@ scripts from this origin only, so even markup that slipped through could not run
 from __future__ import annotations
 
 import asyncio
+import gzip
 import hashlib
 import re
 from functools import cache
@@ -90,15 +91,17 @@ _STATIC_TYPES = {
 
 
 @cache
-def _static_file(name: str) -> tuple[bytes, str] | None:
-    """(bytes, ETag) of a file the page loads; None when there is no such file."""
+def _static_file(name: str) -> tuple[bytes, bytes | None, str] | None:
+    """(bytes, gzipped bytes or None, ETag) of a file the page loads; None when there is no
+    such file. Text is compressed once, here: fonts are compressed already."""
     if not _STATIC_NAME_RE.match(name):
         return None
     entry = _STATIC.joinpath(name)
     if not entry.is_file():
         return None
     body = entry.read_bytes()
-    return body, '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
+    packed = None if name.endswith(".woff2") else gzip.compress(body, compresslevel=9, mtime=0)
+    return body, packed, '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
 
 
 @router.get("/reader/static/{name:path}", include_in_schema=False)
@@ -108,11 +111,14 @@ async def reader_static(name: str, request: Request) -> Response:
     found = _static_file(name)
     if found is None:
         raise NotFound("no such file")
-    body, etag = found
-    headers = {**_PAGE_HEADERS, "ETag": etag}
+    body, packed, etag = found
+    headers = {**_PAGE_HEADERS, "ETag": etag, "Vary": "Accept-Encoding"}
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers=headers)
     media_type = _STATIC_TYPES[PurePosixPath(name).suffix]
+    if packed is not None and "gzip" in request.headers.get("accept-encoding", ""):
+        headers["Content-Encoding"] = "gzip"
+        body = packed
     return Response(body, media_type=media_type, headers=headers)
 
 

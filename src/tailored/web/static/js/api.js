@@ -91,7 +91,10 @@ export async function api(path, { method = "GET", body } = {}) {
   if (!response.ok) {
     const error = new ApiError(response.status, (payload && payload.error) || `HTTP ${response.status}`,
       describe(payload ? payload.detail : ""));
-    if (response.status === 401 && session.token && !path.startsWith("/api/auth/")) ended("expired");
+    // A wrong password (InvalidCredentials) is a 401 too, but the session is still good.
+    if (response.status === 401 && session.token && error.name !== "InvalidCredentials" && !path.startsWith("/api/auth/")) {
+      ended("expired");
+    }
     throw error;
   }
   return payload;
