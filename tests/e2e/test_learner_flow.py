@@ -28,7 +28,10 @@ def open_drawer_and_go(page: Page, phone: bool, title: str) -> None:
         expect(page.locator("#sidebar")).not_to_be_visible()
         page.click("#menu")
         expect(page.locator("#sidebar")).to_be_visible()
-    page.locator("#nav-tree a", has_text=title).first.click()
+    link = page.locator("#nav-tree a", has_text=title).first
+    if not link.is_visible():  # in a folded category: unfold it, as a reader would
+        link.locator("xpath=ancestor::ul[1]/preceding-sibling::button[1]").click()
+    link.click()
     if phone:
         expect(page.locator("#sidebar")).not_to_be_visible()
 

@@ -27,3 +27,5 @@ class NavigationOut(BaseModel):
     `{"type": "category", "label", "collapsed", "collapsible", "link", "items"}`."""
 
     items: list[dict[str, Any]]
+    # Without a sidebars file: folder path → {"label", "collapsed"} from `_category_` files.
+    categories: dict[str, dict[str, Any]] = {}

@@ -17,10 +17,27 @@ export async function upNext(list = ui["upnext-list"], section = ui.upnext) {
   section.hidden = items.length === 0;
 }
 
+// An answer's light Markdown as text nodes: **bold** and `code` kept, [label](target) shown as
+// its label (the cited sections below are the links). Never parsed as HTML.
+function inline(text) {
+  const out = [];
+  const re = /\*\*([^*]+)\*\*|`([^`]+)`|\[([^\]]+)\]\([^)]*\)/g;
+  let at = 0;
+  for (const m of text.matchAll(re)) {
+    out.push(text.slice(at, m.index));
+    if (m[1]) out.push(h("strong", { text: m[1] }));
+    else if (m[2]) out.push(h("code", { text: m[2] }));
+    else out.push(m[3]);
+    at = m.index + m[0].length;
+  }
+  out.push(text.slice(at));
+  return out;
+}
+
 function message(role, text, citations) {
   const cites = (citations || []).filter((c) => book.chapters.has(c.chapter_id));
   return h("li", { class: role === "user" ? "me" : "tutor" },
-    h("span", { class: "sr", text: role === "user" ? "You: " : "Tutor: " }), text,
+    h("span", { class: "sr", text: role === "user" ? "You: " : "Tutor: " }), ...inline(text),
     cites.length ? h("p", { class: "small" }, "Sources: ", ...cites.flatMap((c, i) => [i ? ", " : "",
       h("a", { href: hashFor(c.chapter_id, c.anchor || null), text: c.heading || book.chapters.get(c.chapter_id).title })])) : null);
 }
