@@ -31,6 +31,28 @@ _REFERS_RE = re.compile(
     r"^(?:The term |The word )?(?P<term>[A-Z][\w+-]*(?: [\w+-]+){0,3}) "
     r"(?:\((?P<paren>[^()]{2,60})\) )?(?:refers to|is defined as) (?P<rest>.+)$"
 )
+# "Gazebo is an open-source robot simulator …": a proper name opening a paragraph.
+_NAME_IS_RE = re.compile(
+    r"^(?:An? )?(?P<term>[A-Z][\w+#-]*(?: (?:[A-Z0-9][\w+#.-]*))*"
+    r"|[A-Za-z][a-z-]+(?: [a-z][a-z-]+){1,2}) "
+    r"(?:\((?P<paren>[^()]{2,40})\) )?(?P<verb>is|are) (?:an?|the) (?P<rest>.+)$"
+)
+# "the **NVIDIA Isaac** platform, a powerful toolkit for …": an appositive after a bold name.
+_APPOSITIVE_RE = re.compile(
+    r"\*\*(?P<term>[^*\n]{2,40})\*\*(?: (?:platform|framework|library|toolkit|tool|package|"
+    r"simulator|engine|format|protocol|algorithm|model|stack))?, "
+    r"(?P<rest>(?:an?|the) [^,;.()]{12,160})[,.]"
+)
+# "ZMP is a critical concept in …" says that it matters, not what it is.
+_VAGUE_RE = re.compile(
+    r"^(?:\w+[ ,]+){0,3}(?:concept|component|part|aspect|topic|area|step|challenge|"
+    r"consideration|idea|element|factor|skill|piece|way|thing|example)s?\b",
+    re.IGNORECASE,
+)
+_PRONOUNS = frozenset(
+    """this that these those it they we you our your their its the a an there here each every
+    both all some many most such one another other""".split()
+)
 _WHAT_IS_RE = re.compile(
     r"^what (?:is|are) (?:an? |the )?(?P<term>[^?]{2,50}?)\s*\??$", re.IGNORECASE
 )
@@ -89,14 +111,13 @@ def mine_chapter(chapter_id: str, doc: Document) -> Iterator[MinedTerm]:
 
 def _from_passage(chapter_id: str, passage: Passage) -> Iterator[MinedTerm]:
     bold = _BOLD_LEAD_RE.match(passage.raw)
-    if bold is not None:
-        found = _bold_definition(chapter_id, passage, bold)
-        if found is not None:
-            yield found
+    found = _bold_definition(chapter_id, passage, bold) if bold is not None else None
+    if found is not None:
+        yield found
     text = plain(passage.raw)
     for sentence in sentences(text)[:3]:
         refers = _REFERS_RE.match(sentence)
-        if refers is not None and _is_term(refers.group("term")):
+        if refers is not None and _proper_name(refers.group("term")):
             definition = _clip(sentence)
             if definition and len(refers.group("rest").split()) >= 4:
                 yield MinedTerm(
@@ -108,6 +129,26 @@ def _from_passage(chapter_id: str, passage: Passage) -> Iterator[MinedTerm]:
                     0.85,
                 )
     yield from _acronyms(chapter_id, passage, text)
+    if not passage.in_list and found is None:
+        first = (sentences(text) or [""])[0]
+        named = _NAME_IS_RE.match(first)
+        if named is not None and _proper_name(named.group("term")):
+            rest = named.group("rest")
+            if len(rest.split()) >= 5 and not _VAGUE_RE.match(rest) and (d := _clip(first)):
+                definition = d
+                yield MinedTerm(
+                    named.group("term"),
+                    definition,
+                    chapter_id,
+                    passage.anchor,
+                    "defining-sentence",
+                    0.8,
+                )
+    for appositive in _APPOSITIVE_RE.finditer(passage.raw):
+        term = plain(appositive.group("term")).strip()
+        rest = plain(appositive.group("rest"))
+        if _is_term(term) and _proper_name(term) and len(rest.split()) >= 4:
+            yield MinedTerm(term, f"{term}: {rest}", chapter_id, passage.anchor, "appositive", 0.75)
 
 
 def _bold_definition(chapter_id: str, passage: Passage, match: re.Match[str]) -> MinedTerm | None:
@@ -238,6 +279,12 @@ def _tables(chapter_id: str, doc: Document) -> Iterator[MinedTerm]:
                 definition = _clip(cells[1])
                 if definition:
                     yield MinedTerm(cells[0], definition, chapter_id, anchor, "glossary-table", 0.9)
+
+
+def _proper_name(term: str) -> bool:
+    """A name, not a pronoun or a sentence start ("This is a …", "Each node is a …")."""
+    first = term.split()[0].lower()
+    return first not in _PRONOUNS and first not in _NOT_TERMS and _is_term(term)
 
 
 def _is_term(term: str) -> bool:
