@@ -228,9 +228,8 @@ def main() -> None:
                 )
         found, total, names = recall(stripped)
         print(f"\nrecall on the sample textbook's glossary: {found}/{total} ({', '.join(names)})")
-        print(
-            f"inference on a 100-chapter book (load + infer): {hundred_chapters(Path(tmp), args.corpus):.2f} s"
-        )
+        seconds = hundred_chapters(Path(tmp), args.corpus)
+        print(f"inference on a 100-chapter book (load + infer): {seconds:.2f} s")
         timing = adapt_30kb(args.corpus)
         print(
             f"uncached adaptation of a {timing['bytes'] / 1000:.0f} KB chapter, median: "
@@ -238,7 +237,8 @@ def main() -> None:
         )
         hit, naive = sharing(books["textbook-a"], args.learners)
         print(
-            f"cache sharing over {args.learners} learners: {100 * hit:.1f}% (naive key {100 * naive:.1f}%)"
+            f"cache sharing over {args.learners} learners: {100 * hit:.1f}% "
+            f"(naive key {100 * naive:.1f}%)"
         )
         if args.sample:
             print("\nsample of 50 mined definitions:")
