@@ -21,6 +21,7 @@ rules adapter applies inferred hints only where the author wrote none.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -163,6 +164,10 @@ def infer_book(
     hints: dict[str, ChapterHints] = {}
     matcher = _matcher(mined)
     topics = {cid: _topic(by_id[cid]) for cid in order}
+    used = {
+        cid: _uses(matcher, by_id[cid].source, tuple(t.term for t in mined if t.chapter_id == cid))
+        for cid in order
+    }
     for position, cid in enumerate(order):
         chapter, doc = by_id[cid], docs[cid]
         fm = chapter.front_matter
@@ -171,14 +176,14 @@ def infer_book(
             depth=depth_hints(doc) if config.on("depth", cid, fm) else (),
             hardware=hardware_hints(doc) if config.on("hardware", cid, fm) else (),
             prerequisites=(
-                _prerequisites(chapter.source, set(order[:position]), mined, defines)
+                _prerequisites(used[cid], set(order[:position]), mined)
                 + _topics(chapter.source, [topics[c] for c in order[:position] if topics[c]])
                 if config.on("prerequisites", cid, fm)
                 else ()
             )[:MAX_PREREQUISITES],
             key_points=key_points(doc) if config.on("key_points", cid, fm) else (),
             defines=defines,
-            uses=_uses(matcher, chapter.source, defines),
+            uses=tuple(used[cid]),
         )
     return BookInference(mined, hints, tuple(order), source)
 
@@ -193,17 +198,18 @@ def _matcher(mined: tuple[MinedTerm, ...]) -> tuple[re.Pattern[str], dict[str, s
 
 def _uses(
     matcher: tuple[re.Pattern[str], dict[str, str]] | None, source: str, defines: tuple[str, ...]
-) -> tuple[str, ...]:
+) -> Counter[str]:
+    """How often the prose (code left out) uses each term defined in another chapter."""
+    found: Counter[str] = Counter()
     if matcher is None:
-        return ()
+        return found
     pattern, names = matcher
     own = {d.casefold() for d in defines}
-    found: dict[str, None] = {}
     for match in pattern.finditer(_FENCE_RE.sub("", source)):
         key = match.group().casefold()
         if key in names and key not in own:
-            found.setdefault(names[key], None)
-    return tuple(found)
+            found[names[key]] += 1
+    return found
 
 
 # Titles made of these words name a kind of page, not a topic a later chapter builds on.
@@ -254,20 +260,14 @@ def _topics(source: str, earlier: list[_Topic | None]) -> tuple[TermLink, ...]:
 
 
 def _prerequisites(
-    source: str, earlier: set[str], mined: tuple[MinedTerm, ...], defines: tuple[str, ...]
+    used: Counter[str], earlier: set[str], mined: tuple[MinedTerm, ...]
 ) -> tuple[TermLink, ...]:
-    """Terms defined in earlier chapters that this one uses most (in prose, not code)."""
-    prose = _FENCE_RE.sub("", source)
-    counts: list[tuple[int, int, MinedTerm]] = []
-    own = {d.casefold() for d in defines}
-    for number, term in enumerate(mined):
-        if term.chapter_id not in earlier or term.term.casefold() in own:
-            continue
-        pattern = re.escape(term.term)
-        flags = 0 if any(c.isupper() for c in term.term[1:]) else re.IGNORECASE
-        uses = len(re.findall(rf"(?<![\w-]){pattern}(?![\w-])", prose, flags))
-        if uses >= 2:
-            counts.append((-uses, number, term))
+    """Terms defined in earlier chapters that this one uses most (at least twice)."""
+    counts: list[tuple[int, int, MinedTerm]] = [
+        (-used[term.term], number, term)
+        for number, term in enumerate(mined)
+        if term.chapter_id in earlier and used[term.term] >= 2
+    ]
     counts.sort()
     picked: list[TermLink] = []
     places: set[tuple[str, str | None]] = set()
