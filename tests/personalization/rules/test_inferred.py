@@ -106,3 +106,50 @@ class TestExplicitWins:
         source = SENSORS + '\n<div data-hardware="jetson_kit">\n\nJetson only.\n\n</div>\n'
         out = adapt(source, ADVANCED, lib, chapter_id="sensors").content
         assert "Other setup: cloud GPU" not in out
+
+
+FENCES = """\
+# Publishing
+
+Both versions do the same thing.
+
+```python
+node.create_publisher(String, "chatter", 10)
+```
+
+```cpp
+node->create_publisher<std_msgs::msg::String>("chatter", 10);
+```
+
+Then run it:
+
+```bash
+ros2 run demo talker
+```
+
+```python
+print("a lone sample")
+```
+"""
+
+
+class TestConsecutiveFences:
+    def test_the_learners_language_first_and_the_other_collapsed(self) -> None:
+        result = adapt(FENCES, ADVANCED)
+        out = result.content
+        cpp = out.index("```cpp")
+        assert cpp < out.index("<summary>Same in Python</summary>") < out.index("```python")
+        assert result.detail("code_language") == (
+            "Showed the C++ version first in 1 place; other languages collapsed"
+        )
+
+    def test_shell_and_lone_samples_are_not_alternatives(self) -> None:
+        result = adapt(FENCES, BEGINNER)
+        out = result.content
+        # Python already comes first: the C++ version collapses, nothing moves.
+        assert "<summary>Same in C++</summary>" in out
+        assert out.count("<details>") == 1
+
+    def test_a_learner_without_either_language_gets_it_as_written(self) -> None:
+        other = profile(software_level="intermediate", hardware_level="none", languages=["rust"])
+        assert adapt(FENCES, other).content == FENCES
