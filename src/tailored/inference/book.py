@@ -21,6 +21,7 @@ rules adapter applies inferred hints only where the author wrote none.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +43,8 @@ _FENCE_RE = re.compile(r"^(`{3,}|~{3,}).*?^\1", re.MULTILINE | re.DOTALL)
 class BookChapter(Protocol):
     @property
     def id(self) -> str: ...
+    @property
+    def title(self) -> str: ...
     @property
     def source(self) -> str: ...
     @property
@@ -152,11 +155,19 @@ def infer_book(
             key = term.term.casefold()
             if term.confidence < config.min_confidence or key in taken:
                 continue
-            if key not in glossary or glossary[key].confidence < term.confidence:
+            # The first place in reading order is where the book defines it; a plural is the
+            # same term (the matcher takes plurals of every name).
+            singular = key[:-2] if key.endswith("es") else key[:-1] if key.endswith("s") else key
+            if singular not in glossary and key + "s" not in glossary:
                 glossary.setdefault(key, term)
     mined = tuple(glossary.values())
     hints: dict[str, ChapterHints] = {}
     matcher = _matcher(mined)
+    topics = {cid: _topic(by_id[cid]) for cid in order}
+    used = {
+        cid: _uses(matcher, by_id[cid].source, tuple(t.term for t in mined if t.chapter_id == cid))
+        for cid in order
+    }
     for position, cid in enumerate(order):
         chapter, doc = by_id[cid], docs[cid]
         fm = chapter.front_matter
@@ -165,13 +176,14 @@ def infer_book(
             depth=depth_hints(doc) if config.on("depth", cid, fm) else (),
             hardware=hardware_hints(doc) if config.on("hardware", cid, fm) else (),
             prerequisites=(
-                _prerequisites(chapter.source, set(order[:position]), mined, defines)
+                _prerequisites(used[cid], set(order[:position]), mined)
+                + _topics(chapter.source, [topics[c] for c in order[:position] if topics[c]])
                 if config.on("prerequisites", cid, fm)
                 else ()
-            ),
+            )[:MAX_PREREQUISITES],
             key_points=key_points(doc) if config.on("key_points", cid, fm) else (),
             defines=defines,
-            uses=_uses(matcher, chapter.source, defines),
+            uses=tuple(used[cid]),
         )
     return BookInference(mined, hints, tuple(order), source)
 
@@ -186,34 +198,76 @@ def _matcher(mined: tuple[MinedTerm, ...]) -> tuple[re.Pattern[str], dict[str, s
 
 def _uses(
     matcher: tuple[re.Pattern[str], dict[str, str]] | None, source: str, defines: tuple[str, ...]
-) -> tuple[str, ...]:
+) -> Counter[str]:
+    """How often the prose (code left out) uses each term defined in another chapter."""
+    found: Counter[str] = Counter()
     if matcher is None:
-        return ()
+        return found
     pattern, names = matcher
     own = {d.casefold() for d in defines}
-    found: dict[str, None] = {}
     for match in pattern.finditer(_FENCE_RE.sub("", source)):
         key = match.group().casefold()
         if key in names and key not in own:
-            found.setdefault(names[key], None)
-    return tuple(found)
+            found[names[key]] += 1
+    return found
+
+
+# Titles made of these words name a kind of page, not a topic a later chapter builds on.
+_GENERIC_TITLE_WORDS = frozenset(
+    """introduction intro overview summary conclusion review quiz lab labs exercise exercises
+    project projects capstone module modules week weeks chapter part unit lesson assessment
+    assessments objectives learning course syllabus outcomes resources references glossary
+    appendix index welcome guide notes faq setup requirements options next steps and the of
+    a an to for with in on your our getting started basics fundamentals implementation
+    evaluation troubleshooting""".split()
+)
+_TITLE_NUMBER_RE = re.compile(
+    r"^(?:(?:module|chapter|part|unit|week|lesson)\s*)?[\d.]+[:.)]?\s+", re.I
+)
+
+
+@dataclass(frozen=True)
+class _Topic:
+    chapter_id: str
+    name: str
+    pattern: re.Pattern[str]
+
+
+def _topic(chapter: BookChapter) -> _Topic | None:
+    """An earlier chapter's title as a term later chapters may rely on ("Cloud Workstations")."""
+    name = _TITLE_NUMBER_RE.sub("", chapter.title.strip())
+    name = re.sub(r"\s*\([^)]*\)", "", name).split(":")[0].strip()
+    name = re.sub(r"^(?:the|an?)\s+", "", name, flags=re.I)
+    words = re.findall(r"[A-Za-z][\w-]*", name)
+    if not 2 <= len(words) <= 5 or len(words) != len(name.split()):
+        return None
+    if all(w.lower() in _GENERIC_TITLE_WORDS for w in words):
+        return None
+    pattern = re.compile(rf"(?<![\w\[-]){re.escape(name)}(?![\w-])", re.IGNORECASE)
+    return _Topic(chapter.id, name, pattern)
+
+
+def _topics(source: str, earlier: list[_Topic | None]) -> tuple[TermLink, ...]:
+    """Earlier chapters whose topic (title) this chapter's prose names."""
+    prose = "\n".join(
+        line for line in _FENCE_RE.sub("", source).splitlines() if not line.startswith("#")
+    )
+    found: list[TermLink] = []
+    for topic in earlier:
+        if topic is not None and topic.pattern.search(prose):
+            found.append(TermLink(topic.name, topic.chapter_id, None))
+    return tuple(found[-2:])  # the nearest ones
 
 
 def _prerequisites(
-    source: str, earlier: set[str], mined: tuple[MinedTerm, ...], defines: tuple[str, ...]
+    used: Counter[str], earlier: set[str], mined: tuple[MinedTerm, ...]
 ) -> tuple[TermLink, ...]:
-    """Terms defined in earlier chapters that this one uses most (in prose, not code)."""
-    prose = _FENCE_RE.sub("", source)
-    counts: list[tuple[int, int, MinedTerm]] = []
-    own = {d.casefold() for d in defines}
-    for number, term in enumerate(mined):
-        if term.chapter_id not in earlier or term.term.casefold() in own:
-            continue
-        pattern = re.escape(term.term)
-        flags = 0 if any(c.isupper() for c in term.term[1:]) else re.IGNORECASE
-        uses = len(re.findall(rf"(?<![\w-]){pattern}(?![\w-])", prose, flags))
-        if uses >= 2:
-            counts.append((-uses, number, term))
+    """Terms defined in earlier chapters that this one uses most (at least twice)."""
+    counts: list[tuple[int, int, MinedTerm]] = [
+        (-used[term.term], number, term)
+        for number, term in enumerate(mined)
+        if term.chapter_id in earlier and used[term.term] >= 2
+    ]
     counts.sort()
     picked: list[TermLink] = []
     places: set[tuple[str, str | None]] = set()

@@ -31,6 +31,38 @@ _REFERS_RE = re.compile(
     r"^(?:The term |The word )?(?P<term>[A-Z][\w+-]*(?: [\w+-]+){0,3}) "
     r"(?:\((?P<paren>[^()]{2,60})\) )?(?:refers to|is defined as) (?P<rest>.+)$"
 )
+# "Gazebo is an open-source robot simulator …": a proper name opening a paragraph.
+_NAME_IS_RE = re.compile(
+    r"^(?:An? )?(?P<term>[A-Z][\w+#-]*(?: (?:[A-Z0-9][\w+#.-]*))*"
+    r"|[A-Za-z][a-z-]+(?: [a-z][a-z-]+){1,2}) "
+    r"(?:\((?P<paren>[^()]{2,40})\) )?(?P<verb>is|are) (?:an?|the) (?P<rest>.+)$"
+)
+# "the **NVIDIA Isaac** platform, a powerful toolkit for …": an appositive after a bold name.
+_APPOSITIVE_RE = re.compile(
+    r"\*\*(?P<term>[^*\n]{2,40})\*\*(?: (?:platform|framework|library|toolkit|tool|package|"
+    r"simulator|engine|format|protocol|algorithm|model|stack))?(?:, |: | — | – |—)"
+    r"(?P<rest>(?:an?|the) [^;.()]{12,160}?)[,.:;](?:\s|$)"
+)
+# "URDF (Unified Robot Description Format)": the acronym first, its expansion in brackets.
+_REVERSE_ACRONYM_RE = re.compile(
+    r"\b(?P<acr>[A-Z][A-Za-z0-9]{1,8})\b(?: [a-z]+)?\s*"
+    r"\((?P<exp>[A-Z][\w-]*(?: [\w-]+){1,7})\)"
+)
+# "ZMP is a critical concept in …" says that it matters, not what it is.
+_VAGUE_RE = re.compile(
+    r"^(?:\w+[ ,]+){0,3}(?:concept|component|part|aspect|topic|area|step|challenge|"
+    r"consideration|idea|element|factor|skill|piece|way|thing|example|cause|reason|mistake|"
+    r"problem|benefit|advantage|goal|result|difference|choice)s?\b",
+    re.IGNORECASE,
+)
+_CLAUSE_VERBS = frozenset(
+    """is are was were knows chooses turns has have makes does can will must should gets runs
+    sees takes gives uses needs lets keeps says tells wants becomes means""".split()
+)
+_PRONOUNS = frozenset(
+    """this that these those it they we you our your their its the a an there here each every
+    both all some many most such one another other""".split()
+)
 _WHAT_IS_RE = re.compile(
     r"^what (?:is|are) (?:an? |the )?(?P<term>[^?]{2,50}?)\s*\??$", re.IGNORECASE
 )
@@ -40,7 +72,7 @@ _SMALL_WORDS = frozenset({"of", "and", "for", "the", "a", "an", "to", "in", "on"
 _DEFINING_VERB_RE = re.compile(r"^(?:is|are|refers to|means|is defined as)$")
 # First words of a description that say what something is (after a colon or dash).
 _DESCRIPTIVE_START_RE = re.compile(
-    r"^(?:an?|the|one|any|each|a set|software|hardware|process|method|technique|system)\b",
+    r"^(?:an?|the|one|any|each)\b",
     re.IGNORECASE,
 )
 _NOT_TERMS = frozenset(
@@ -89,14 +121,13 @@ def mine_chapter(chapter_id: str, doc: Document) -> Iterator[MinedTerm]:
 
 def _from_passage(chapter_id: str, passage: Passage) -> Iterator[MinedTerm]:
     bold = _BOLD_LEAD_RE.match(passage.raw)
-    if bold is not None:
-        found = _bold_definition(chapter_id, passage, bold)
-        if found is not None:
-            yield found
+    found = _bold_definition(chapter_id, passage, bold) if bold is not None else None
+    if found is not None:
+        yield found
     text = plain(passage.raw)
     for sentence in sentences(text)[:3]:
         refers = _REFERS_RE.match(sentence)
-        if refers is not None and _is_term(refers.group("term")):
+        if refers is not None and _proper_name(refers.group("term")):
             definition = _clip(sentence)
             if definition and len(refers.group("rest").split()) >= 4:
                 yield MinedTerm(
@@ -108,6 +139,26 @@ def _from_passage(chapter_id: str, passage: Passage) -> Iterator[MinedTerm]:
                     0.85,
                 )
     yield from _acronyms(chapter_id, passage, text)
+    if not passage.in_list and found is None:
+        first = (sentences(text) or [""])[0]
+        named = _NAME_IS_RE.match(first)
+        if named is not None and _proper_name(named.group("term")):
+            rest = named.group("rest")
+            if len(rest.split()) >= 5 and not _VAGUE_RE.match(rest) and (d := _clip(first)):
+                definition = d
+                yield MinedTerm(
+                    named.group("term"),
+                    definition,
+                    chapter_id,
+                    passage.anchor,
+                    "defining-sentence",
+                    0.8,
+                )
+    for appositive in _APPOSITIVE_RE.finditer(passage.raw):
+        term = plain(appositive.group("term")).strip()
+        rest = plain(appositive.group("rest"))
+        if _is_term(term) and _proper_name(term) and len(rest.split()) >= 4:
+            yield MinedTerm(term, f"{term}: {rest}", chapter_id, passage.anchor, "appositive", 0.75)
 
 
 def _bold_definition(chapter_id: str, passage: Passage, match: re.Match[str]) -> MinedTerm | None:
@@ -143,7 +194,8 @@ def _bold_definition(chapter_id: str, passage: Passage, match: re.Match[str]) ->
 def _descriptive(text: str) -> bool:
     """Reads as saying what something is or does: "A …", "Determining …", "Computes …"."""
     if _DESCRIPTIVE_START_RE.match(text):
-        return True
+        # "the simulator knows …" is a clause about something else, not a noun phrase.
+        return not _CLAUSE_VERBS.intersection(w.strip(",").lower() for w in text.split()[:12])
     first = text.split()[0].strip(",.;:")
     lowered = first.lower()
     if not first.isalpha() or lowered in _IMPERATIVE or lowered in ("using", "being"):
@@ -169,6 +221,15 @@ def _acronyms(chapter_id: str, passage: Passage, text: str) -> Iterator[MinedTer
         yield MinedTerm(
             acronym, expansion, chapter_id, passage.anchor, "acronym", 0.95, (expansion,)
         )
+    for match in _REVERSE_ACRONYM_RE.finditer(text):
+        acronym, expansion = match.group("acr"), match.group("exp")
+        letters = [c for c in acronym if c.isalpha()]
+        if len(letters) < 2 or sum(c.isupper() for c in letters) < 2:
+            continue
+        if _initials_match(acronym, expansion.split()):
+            yield MinedTerm(
+                acronym, expansion, chapter_id, passage.anchor, "acronym", 0.9, (expansion,)
+            )
 
 
 def _expansion(acronym: str, words: list[str]) -> str | None:
@@ -240,6 +301,12 @@ def _tables(chapter_id: str, doc: Document) -> Iterator[MinedTerm]:
                     yield MinedTerm(cells[0], definition, chapter_id, anchor, "glossary-table", 0.9)
 
 
+def _proper_name(term: str) -> bool:
+    """A name, not a pronoun or a sentence start ("This is a …", "Each node is a …")."""
+    first = term.split()[0].lower()
+    return first not in _PRONOUNS and first not in _NOT_TERMS and _is_term(term)
+
+
 def _is_term(term: str) -> bool:
     words = term.split()
     if not 1 <= len(words) <= 5 or any(c.isdigit() for c in term.replace("ROS 2", "")):
@@ -247,8 +314,11 @@ def _is_term(term: str) -> bool:
     if not term[:1].isalpha() or term.endswith((".", "?", "!")) or len(term) < 2:
         return False
     lowered = term.lower()
-    if lowered in _NOT_TERMS or words[0].lower() in _IMPERATIVE:
+    first = words[0].lower()
+    if lowered in _NOT_TERMS or first in _IMPERATIVE or first in _SMALL_WORDS or first == "in":
         return False
+    if len(words) == 1 and lowered.endswith(("ed", "ly")):
+        return False  # "clipped", "briefly": not names
     if any(ch in term for ch in "[]()<>{}=/\\|`\"'"):
         return False
     # A sentence fragment, not a name: more than one lower-case function word.

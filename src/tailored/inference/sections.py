@@ -24,7 +24,8 @@ _ADVANCED_RE = re.compile(
 _INTRO_RE = re.compile(
     r"^(?:\d+(?:\.\d+)*\.?\s+)?(?:an? |the )?(?:introduction\b|intro\b|overview\b|"
     r"what (?:is|are)\b|recap\b|review of\b|if you(?:'|’)re new|new to\b|primer\b|"
-    r"refresher\b|quick review\b|before we begin\b|(?:background|basics)\s*$)",
+    r"refresher\b|quick review\b|before we begin\b|prerequisites?\b|"
+    r"(?:background|basics)\s*$)",
     re.IGNORECASE,
 )
 # Course structure ("Module 4: Advanced AI", "Week 3", "Step 7: Advanced …"): a heading that
@@ -112,7 +113,7 @@ def key_points(doc: Document) -> tuple[KeyPoint, ...]:
         raw = _LABEL_RE.sub("", passage.raw, count=1)
         first = " ".join((sentences(raw) or [""])[0].split())
         words = first.split()
-        if not 7 <= len(words) <= 45 or not first.endswith("."):
+        if not 7 <= len(words) <= 45 or not (first.endswith(".") or passage.in_list):
             continue
         if any(c in _UNSAFE_SENTENCE_CHARS for c in first) or first.count("`") % 2:
             continue

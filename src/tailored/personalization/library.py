@@ -79,7 +79,8 @@ async def build_library(session: AsyncSession) -> Library:
         for cid, title, path, front_matter, _, _ in rows
     }
     book = _inferred(
-        [_Stored(cid, source, fm, digest) for cid, _, _, fm, source, digest in rows], glossary
+        [_Stored(cid, title, source, fm, digest) for cid, title, _, fm, source, digest in rows],
+        glossary,
     )
     return _with_hash(glossary, chapters, book)
 
@@ -87,8 +88,11 @@ async def build_library(session: AsyncSession) -> Library:
 class _Stored:
     """A stored chapter as inference reads it."""
 
-    def __init__(self, cid: str, source: str, front_matter: dict[str, Any], digest: str) -> None:
-        self.id, self.source, self.front_matter, self.digest = cid, source, front_matter, digest
+    def __init__(
+        self, cid: str, title: str, source: str, front_matter: dict[str, Any], digest: str
+    ) -> None:
+        self.id, self.title, self.source = cid, title, source
+        self.front_matter, self.digest = front_matter, digest
 
 
 # Inference reads the whole book: done once per content version per process, not per minute.

@@ -14,6 +14,7 @@ from tailored.markdown import parse_document, removed_code, removed_headings, re
 from tailored.personalization.adapter import Adaptation, Audience, ChapterInput, Library
 from tailored.personalization.rules import (
     depth,
+    fences,
     glossary,
     hardware,
     inferred,
@@ -31,7 +32,7 @@ from tailored.profiles.schemas import ProfileData
 # the top; moves and collapses settle the reading order; the glossary defines terms in it.
 # Inferred hints come after the author's own (explicit annotations win) and before depth,
 # which also collapses the sections inference marked.
-TRANSFORMATIONS = (variants, prerequisites, tabs, hardware, inferred, depth, glossary)
+TRANSFORMATIONS = (variants, prerequisites, tabs, fences, hardware, inferred, depth, glossary)
 
 
 @dataclass(frozen=True)

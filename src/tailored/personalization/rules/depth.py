@@ -31,13 +31,15 @@ def apply(ctx: Context) -> None:
     if kind is None:
         return
     collapsed: list[tuple[int, int]] = []
-    headings: list[str] = []
+    headings: list[tuple[str, str]] = []
     sections = _sections(ctx, kind, collapsed, headings)
     passages = _passages(ctx, kind, collapsed)
     marked = _MARKED[kind]
     if sections:
-        quoted = ", ".join(f"'{h}'" for h in headings)
-        how = "from its heading" if _inferred(ctx) else "by the author"
+        quoted = ", ".join(f"'{text}'" for text, _ in headings)
+        inferred = set(string_list(ctx.front_matter.get("_tailored_inferred_depth")))
+        by_heading = all(anchor in inferred for _, anchor in headings)
+        how = "from its heading" if by_heading else "by the author"
         ctx.plan.note(NAME, f"Collapsed {quoted}: marked {marked} {how}")
     if passages:
         noun = "passage" if passages == 1 else "passages"
@@ -47,12 +49,8 @@ def apply(ctx: Context) -> None:
 _MARKED = {"advanced": "advanced", "beginner": "introductory"}
 
 
-def _inferred(ctx: Context) -> bool:
-    return bool(ctx.front_matter.get("_tailored_inferred_depth"))
-
-
 def _sections(
-    ctx: Context, kind: str, collapsed: list[tuple[int, int]], headings: list[str]
+    ctx: Context, kind: str, collapsed: list[tuple[int, int]], headings: list[tuple[str, str]]
 ) -> int:
     anchors = [a.lstrip("#") for a in string_list(ctx.front_matter.get(SECTION_KEYS[kind]))]
     wanted = set(anchors)
@@ -71,7 +69,7 @@ def _sections(
                 wrapped = True
             if wrapped:
                 collapsed.append((block.end, siblings[end - 1].end))
-                headings.append(" ".join(heading.text.split()))
+                headings.append((" ".join(heading.text.split()), heading.anchor))
                 count += 1
             wanted.discard(heading.anchor)
     return count

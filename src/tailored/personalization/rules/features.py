@@ -18,7 +18,7 @@ from typing import Any
 from tailored.personalization.rules.attributes import parse_attributes
 from tailored.personalization.rules.conditions import parse_condition
 from tailored.personalization.rules.hardware_targets import parse_targets
-from tailored.personalization.rules.languages import canonical_language
+from tailored.personalization.rules.languages import canonical_language, pair_languages
 
 _ANNOTATION_RE = re.compile(r"""data-(audience|hardware|depth)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _TAB_ITEM_RE = re.compile(r"""<TabItem\b(?:[^<>"'{}]|"[^"]*"|'[^']*'|\{[^{}]*\})*>""")
@@ -98,6 +98,8 @@ def _scan(key: _Source) -> Features:
             hardware.update(parse_targets(value) or ())
         elif value.strip().lower() in DEPTH_KINDS:
             depth.add(value.strip().lower())
+    # Consecutive fences in different languages: equivalent samples (rules/fences.py).
+    languages.update(pair_languages(key.source))
     for kind, fm_key in SECTION_KEYS.items():
         if string_list(key.front_matter.get(fm_key)):
             depth.add(kind)

@@ -21,7 +21,7 @@ from tailored.personalization.adapter import ChapterInput, Library
 from tailored.personalization.rules.audience import HARDWARE, INFERRED_PREREQUISITES, KEY_POINTS
 from tailored.personalization.rules.context import Context
 from tailored.personalization.rules.depth import runs, section_end
-from tailored.personalization.rules.features import SECTION_KEYS, Features
+from tailored.personalization.rules.features import SECTION_KEYS, Features, features_of
 from tailored.personalization.rules.hardware_targets import LABELS, describe
 from tailored.personalization.rules.markup import escape_text
 from tailored.personalization.rules.prerequisites import (
@@ -85,8 +85,14 @@ def apply(ctx: Context) -> None:
     if top:
         _insert_top(ctx, "\n".join(top))
     owned = ctx.audience.get(HARDWARE)
-    if isinstance(owned, list) and owned and hints.hardware:
+    if isinstance(owned, list) and owned and hints.hardware and not _author_hardware(ctx):
         _hardware_sections(ctx, hints, frozenset(owned))
+
+
+def _author_hardware(ctx: Context) -> bool:
+    chapter = ctx.chapter
+    found = features_of(chapter.id, chapter.source_hash, chapter.source, chapter.front_matter)
+    return bool(found.hardware_targets)
 
 
 def _before_you_start(ctx: Context, hints: ChapterHints) -> str:
