@@ -1,5 +1,6 @@
 """End-to-end fixtures: a real `tailored serve` on loopback and one headless Chromium, shared
-by every test in the run (starting them is most of the cost).
+by the tests (starting them is most of the cost): the server for the whole run, the browser
+for each module.
 
 Chromium is the Debian package (`/usr/bin/chromium`, installed by `.ci/run`); Playwright
 drives it and never downloads a browser of its own. Screenshots go to `.artifacts/e2e/`
@@ -95,7 +96,9 @@ def start_server(workdir: Path, content: Path) -> tuple[subprocess.Popen[bytes],
     raise AssertionError("tailored serve did not become ready within 60 s")
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API runs an event loop in this thread while it
+# is open, and the async tests of other modules need the thread's loop to themselves.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
         if os.environ.get("TAILORED_REQUIRE_SERVICES") == "1":
