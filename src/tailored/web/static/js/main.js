@@ -129,6 +129,13 @@ ui.logout.addEventListener("click", async () => {
   else backToReading();
 });
 
+// The skip link moves focus without touching the address (the hash names chapters here).
+document.querySelector(".skip").addEventListener("click", (event) => {
+  event.preventDefault();
+  ui.main.focus();
+  ui.main.scrollIntoView();
+});
+
 ui.complete.addEventListener("click", () => {
   const id = reading.chapter;
   const done = ui.complete.getAttribute("aria-pressed") !== "true";
