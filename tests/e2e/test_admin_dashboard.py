@@ -50,7 +50,7 @@ def test_admin_sees_charts_figures_users_and_can_ingest(
     expect(page.locator("#screen [role=status]")).to_contain_text("unchanged")
     assert_accessible(page, "dashboard")
     assert_no_horizontal_overflow(page)
-    shot(page, "desktop-dashboard")
+    shot(page, "desktop-dashboard", full_page=True)
 
 
 def test_learner_gets_no_dashboard(page: Page, textbook_server: Server) -> None:
