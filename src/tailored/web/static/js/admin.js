@@ -30,6 +30,8 @@ function chart(title, times, series, unit) {
     let d = "";
     line.values.forEach((v, i) => { if (v !== null) d += `${d && line.values[i - 1] !== null ? "L" : "M"}${x(i).toFixed(1)},${y(v).toFixed(1)}`; });
     if (d) svg.append(s("path", { d, class: `line s${k}` }));
+    // A dot per slice with data: a lone slice draws no line.
+    line.values.forEach((v, i) => { if (v !== null) svg.append(s("circle", { cx: x(i).toFixed(1), cy: y(v).toFixed(1), r: 3, class: `dot d${k}` })); });
   });
   return h("figure", {}, h("figcaption", { text: title }), svg,
     h("p", { class: "legend" }, ...series.map((line, k) => h("span", { class: `k${k}`, text: `■ ${line.label}` }))));
