@@ -41,7 +41,7 @@ class RulesAdapter:
 
     name = "rules"
     # Bump whenever the output for some input changes, so cached results are not reused.
-    version = f"2+inference-{INFERENCE_VERSION}"
+    version = f"2-inference{INFERENCE_VERSION}"
     profile_fields = PROFILE_FIELDS
 
     def audience(self, profile: ProfileData, chapter: ChapterInput, library: Library) -> Audience:
