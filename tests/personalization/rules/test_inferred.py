@@ -153,3 +153,13 @@ class TestConsecutiveFences:
     def test_a_learner_without_either_language_gets_it_as_written(self) -> None:
         other = profile(software_level="intermediate", hardware_level="none", languages=["rust"])
         assert adapt(FENCES, other).content == FENCES
+
+
+class TestAudienceKey:
+    def test_a_chapter_using_no_mined_term_does_not_split_on_the_glossary(
+        self, lib: Library
+    ) -> None:
+        # Basics defines every term it uses: beginners and others share the glossary value.
+        audience = adapt(BASICS, BEGINNER, lib, chapter_id="basics").audience
+        assert "glossary.beginner" not in audience
+        assert adapt(SENSORS, BEGINNER, lib, chapter_id="sensors").audience["glossary.beginner"]

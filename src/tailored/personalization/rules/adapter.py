@@ -51,6 +51,7 @@ class RulesAdapter:
             hardware_targets=inferred.hardware_targets(features, hints),
             prerequisites=hints is not None and bool(hints.prerequisites),
             key_points=hints is not None and bool(hints.key_points),
+            uses_mined_terms=hints is not None and bool(hints.uses),
         )
         return build_audience(profile, features, library, extra)
 
