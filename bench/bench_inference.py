@@ -127,7 +127,7 @@ def recall(stripped: Path) -> tuple[int, int, list[str]]:
 
 
 def sample(corpus: Path, stripped: Path, size: int = 50, seed: int = 8) -> list[Any]:
-    terms = []
+    terms: list[tuple[str, Any]] = []
     for docs in [corpus / "textbook-a" / "docs", corpus / "textbook-b" / "docs", stripped]:
         book = infer_book(load_docs(docs).chapters, docs_root=docs)
         terms.extend((docs.parent.name if docs != stripped else "sample", t) for t in book.glossary)

@@ -52,7 +52,7 @@ _REVERSE_ACRONYM_RE = re.compile(
 _VAGUE_RE = re.compile(
     r"^(?:\w+[ ,]+){0,3}(?:concept|component|part|aspect|topic|area|step|challenge|"
     r"consideration|idea|element|factor|skill|piece|way|thing|example|cause|reason|mistake|"
-    r"problem|benefit|advantage|goal|result|difference|choice)s?\b",
+    r"problem|benefit|advantage|goal|result|difference|choice|capability|capabilities)s?\b",
     re.IGNORECASE,
 )
 _CLAUSE_VERBS = frozenset(
@@ -90,7 +90,8 @@ _NOT_TERMS = frozenset(
 # Sections whose bold lists are settings, symptoms or specs rather than definitions.
 _NOT_GLOSSARY_SECTION_RE = re.compile(
     r"troubleshoot|issue|problem|error|limitation|challenge|requirement|spec|setting|control|"
-    r"tip|step|install|setup|config|schedule|week|assess|grading|deliverable|checklist|option",
+    r"tip|step|install|setup|config|schedule|week|assess|grading|deliverable|checklist|option|"
+    r"principle|ethic|complexit|consideration|pitfall|concern|risk",
     re.IGNORECASE,
 )
 _VERB_STEMS = frozenset(
@@ -157,7 +158,7 @@ def _from_passage(chapter_id: str, passage: Passage) -> Iterator[MinedTerm]:
     for appositive in _APPOSITIVE_RE.finditer(passage.raw):
         term = plain(appositive.group("term")).strip()
         rest = plain(appositive.group("rest"))
-        if _is_term(term) and _proper_name(term) and len(rest.split()) >= 4:
+        if _is_term(term) and _proper_name(term) and len(rest.split()) >= 4 and _descriptive(rest):
             yield MinedTerm(term, f"{term}: {rest}", chapter_id, passage.anchor, "appositive", 0.75)
 
 

@@ -7,6 +7,7 @@ queries; the context hash moves whenever the glossary or a chapter reference cha
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
@@ -21,6 +22,8 @@ from tailored.content.service import CONTENT_TAG
 from tailored.inference import (
     BookInference,
     ChapterHints,
+    InferenceConfig,
+    InferenceConfigError,
     from_json,
     infer_book,
     read_config,
@@ -33,6 +36,8 @@ from tailored.models import GlossaryTerm as GlossaryRow
 from tailored.personalization.adapter import ChapterRef, GlossaryTerm, Library
 from tailored.personalization.keys import profile_hash
 
+log = logging.getLogger("tailored.personalization")
+
 CACHE_KEY = "library:v3"
 CACHE_TTL = 60.0
 
@@ -43,7 +48,10 @@ _last: tuple[bytes, Library] | None = None
 
 
 async def load_library(
-    open_session: Callable[[], AbstractAsyncContextManager[AsyncSession]], cache: Cache
+    open_session: Callable[[], AbstractAsyncContextManager[AsyncSession]],
+    cache: Cache,
+    *,
+    docs_root: Path | None = None,
 ) -> Library:
     """The library from the cache; on a miss, built in a session `open_session` gives (so the
     cached path, nearly every request, opens none)."""
@@ -54,12 +62,12 @@ async def load_library(
             _last = (raw, _decode(raw))
         return _last[1]
     async with open_session() as session:
-        library = await build_library(session)
+        library = await build_library(session, docs_root)
     await cache.set(CACHE_KEY, _encode(library), ttl=CACHE_TTL, tags=(CONTENT_TAG,))
     return library
 
 
-async def build_library(session: AsyncSession) -> Library:
+async def build_library(session: AsyncSession, docs_root: Path | None = None) -> Library:
     terms = (await session.execute(select(GlossaryRow).order_by(GlossaryRow.position))).scalars()
     glossary = tuple(GlossaryTerm(t.term, t.definition, tuple(t.aliases)) for t in terms)
     rows = (
@@ -81,6 +89,7 @@ async def build_library(session: AsyncSession) -> Library:
     book = _inferred(
         [_Stored(cid, title, source, fm, digest) for cid, title, _, fm, source, digest in rows],
         glossary,
+        docs_root,
     )
     return _with_hash(glossary, chapters, book)
 
@@ -99,12 +108,20 @@ class _Stored:
 _inferred_for: tuple[tuple[object, ...], BookInference] | None = None
 
 
-def _inferred(chapters: list[_Stored], glossary: tuple[GlossaryTerm, ...]) -> BookInference:
+def _inferred(
+    chapters: list[_Stored], glossary: tuple[GlossaryTerm, ...], docs_root: Path | None
+) -> BookInference:
     global _inferred_for
-    key = (*((c.id, c.digest) for c in chapters), *(t.term for t in glossary))
+    try:
+        config = read_config(docs_root) if docs_root is not None else InferenceConfig()
+    except InferenceConfigError as exc:
+        # Ingest reports it; serving keeps working with every kind on.
+        log.warning("ignoring the inference settings: %s", exc)
+        config = InferenceConfig()
+    key = (*((c.id, c.digest) for c in chapters), *(t.term for t in glossary), config, docs_root)
     if _inferred_for is not None and _inferred_for[0] == key:
         return _inferred_for[1]
-    book = infer_book(chapters, author_terms=_names(glossary))
+    book = infer_book(chapters, docs_root=docs_root, config=config, author_terms=_names(glossary))
     _inferred_for = (key, book)
     return book
 

@@ -125,7 +125,7 @@ class TestProfileFields:
     def test_adapter_satisfies_the_protocol(self) -> None:
         adapter: Adapter = RulesAdapter()
         assert adapter.name == "rules"
-        assert adapter.version == f"2+inference-{INFERENCE_VERSION}"
+        assert adapter.version == f"2-inference{INFERENCE_VERSION}"
 
     def test_profile_fields_are_real_fields(self) -> None:
         assert ADAPTER.profile_fields <= set(ProfileData.model_fields)

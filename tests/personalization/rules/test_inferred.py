@@ -153,3 +153,44 @@ class TestConsecutiveFences:
     def test_a_learner_without_either_language_gets_it_as_written(self) -> None:
         other = profile(software_level="intermediate", hardware_level="none", languages=["rust"])
         assert adapt(FENCES, other).content == FENCES
+
+
+class TestAudienceKey:
+    def test_a_chapter_using_no_mined_term_does_not_split_on_the_glossary(
+        self, lib: Library
+    ) -> None:
+        # Basics defines every term it uses: beginners and others share the glossary value.
+        audience = adapt(BASICS, BEGINNER, lib, chapter_id="basics").audience
+        assert "glossary.beginner" not in audience
+        assert adapt(SENSORS, BEGINNER, lib, chapter_id="sensors").audience["glossary.beginner"]
+
+
+HARDWARE_TABS = """\
+# Deploying
+
+<Tabs>
+<TabItem value="cloud" label="Cloud instance">
+
+Start the instance and copy the model to it.
+
+</TabItem>
+<TabItem value="jetson" label="Jetson Orin">
+
+Flash the board and copy the model to it.
+
+</TabItem>
+</Tabs>
+"""
+
+
+class TestHardwareTabs:
+    def test_the_learners_setup_becomes_the_default_tab(self) -> None:
+        result = adapt(HARDWARE_TABS, ADVANCED)
+        assert '<TabItem value="jetson" label="Jetson Orin" default>' in result.content
+        assert result.detail("hardware_path").startswith("Opened the Jetson developer kit tab")
+
+    def test_tabs_that_name_no_setup_or_one_only_are_left_alone(self) -> None:
+        one = HARDWARE_TABS.replace('label="Cloud instance"', 'label="Step one"')
+        one = one.replace('value="cloud"', 'value="one"')
+        assert adapt(one, ADVANCED).content == one
+        assert adapt(HARDWARE_TABS, BEGINNER).content == HARDWARE_TABS

@@ -17,6 +17,7 @@ from tailored.personalization.rules import (
     fences,
     glossary,
     hardware,
+    hardware_tabs,
     inferred,
     prerequisites,
     tabs,
@@ -32,7 +33,17 @@ from tailored.profiles.schemas import ProfileData
 # the top; moves and collapses settle the reading order; the glossary defines terms in it.
 # Inferred hints come after the author's own (explicit annotations win) and before depth,
 # which also collapses the sections inference marked.
-TRANSFORMATIONS = (variants, prerequisites, tabs, fences, hardware, inferred, depth, glossary)
+TRANSFORMATIONS = (
+    variants,
+    prerequisites,
+    tabs,
+    fences,
+    hardware,
+    hardware_tabs,
+    inferred,
+    depth,
+    glossary,
+)
 
 
 @dataclass(frozen=True)
@@ -41,16 +52,17 @@ class RulesAdapter:
 
     name = "rules"
     # Bump whenever the output for some input changes, so cached results are not reused.
-    version = f"2+inference-{INFERENCE_VERSION}"
+    version = f"2-inference{INFERENCE_VERSION}"
     profile_fields = PROFILE_FIELDS
 
     def audience(self, profile: ProfileData, chapter: ChapterInput, library: Library) -> Audience:
         chapter, features = _effective(chapter, library)
         hints = inferred.hints_for(chapter, library)
         extra = Inferred(
-            hardware_targets=inferred.hardware_targets(features, hints),
+            hardware_targets=inferred.hardware_targets(features, hints) | features.tab_hardware,
             prerequisites=hints is not None and bool(hints.prerequisites),
             key_points=hints is not None and bool(hints.key_points),
+            uses_mined_terms=hints is not None and bool(hints.uses),
         )
         return build_audience(profile, features, library, extra)
 

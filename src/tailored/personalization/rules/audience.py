@@ -126,6 +126,7 @@ class Inferred:
     hardware_targets: frozenset[str] = frozenset()
     prerequisites: bool = False
     key_points: bool = False
+    uses_mined_terms: bool = False
 
 
 def needs_term_links(profile: ProfileData) -> bool:
@@ -138,7 +139,9 @@ def build_audience(
 ) -> dict[str, Any]:
     inferred = inferred or Inferred()
     audience: dict[str, Any] = {}
-    if library.glossary:
+    # Author terms come first in the library's glossary; mined terms matter only to chapters
+    # that use one (learners who would get the same chapter share it).
+    if library.glossary and (library.glossary[0].chapter_id is None or inferred.uses_mined_terms):
         audience[GLOSSARY] = wants_glossary(profile)
     for key, mentioned in features.conditions.items():
         audience[audience_key(key)] = reduce_value(key, _condition_value(profile, key), mentioned)
