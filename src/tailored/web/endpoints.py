@@ -11,7 +11,7 @@ import asyncio
 import gzip
 import hashlib
 import re
-from functools import cache
+from functools import lru_cache
 from importlib.resources import files
 from pathlib import PurePosixPath
 
@@ -83,7 +83,8 @@ _STATIC_TYPES = {
 }
 
 
-@cache
+# Bounded: misses are cached too, and a client can ask for any number of names.
+@lru_cache(maxsize=64)
 def _static_file(name: str) -> tuple[bytes, bytes | None, str] | None:
     """(bytes, gzipped bytes or None, ETag) of a file the page loads; None when there is no
     such file. Text is compressed once, here: fonts are compressed already."""
