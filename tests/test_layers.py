@@ -31,6 +31,7 @@ LAYERS = [
     {"llm", "testing"},
     {"derived"},
     {"accounts", "profiles", "content"},
+    {"inference"},
     {"signals"},
     {"personalization", "flags", "stream", "tutor"},
     {"translation", "analytics", "privacy", "web"},

@@ -99,6 +99,7 @@ class AppState:
                 ttl_seconds=settings.personalization_ttl_seconds,
                 partial_ttl_seconds=settings.personalization_retry_seconds,
                 lock_ttl=settings.personalization_lock_ttl_seconds,
+                content_dir=settings.content_dir,
             ),
             translator=Translator.build(
                 settings, cache=cache, recorder=recorder, llm=llm, sessionmaker=sessionmaker

@@ -278,7 +278,9 @@ class TestRewrite:
         (prompts / "personalize.system.txt").write_text("Rewrite for the learner. Keep ⟦P⟧s.")
         c = LLMAdapter(rules, provider, provider_label="local=model-a", prompts_dir=prompts)
         assert len({a.version, b.version, c.version}) == 3
-        assert all(v.startswith("rules@1+") for v in (a.version, b.version, c.version))
+        assert all(
+            v.startswith(f"rules@{rules.version}+") for v in (a.version, b.version, c.version)
+        )
         # Fields the model is not told about do not split its audience.
         ch = chapter_input(rig.chapter)
         lib = Library()

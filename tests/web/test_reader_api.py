@@ -61,37 +61,61 @@ class TestPage:
         assert "unsafe" not in policy
         page = read_html(response.text)
         scripts = page.all("script")
-        assert [s.attrs.get("src") for s in scripts] == ["/reader.js"]
+        assert [s.attrs.get("src") for s in scripts] == ["/reader/static/js/main.js"]
+        assert scripts[0].attrs["type"] == "module"
         assert all(not s.text.strip() for s in scripts)  # no inline script
         stylesheets = [e.attrs["href"] for e in page.all("link") if e.attrs["rel"] == "stylesheet"]
-        assert stylesheets == ["/reader.css"]
+        assert stylesheets == ["/reader/static/reader.css", "/reader/static/content.css"]
+        assert csp["font-src"] == "'self'"  # the bundled fonts, from this origin only
         assert not page.all("style")
         assert not [a for a in page.attributes() if a[1].startswith("on") or a[1] == "style"]
 
-    async def test_page_has_the_login_form_and_the_toggle(self, client: httpx.AsyncClient) -> None:
-        page = read_html((await client.get("/reader")).text)
-        (form,) = page.all("form")
-        assert form.attrs["method"] == "post"  # without the script, no password in a URL
-        inputs = {e.attrs["id"]: e.attrs.get("type") for e in page.all("input")}
-        assert inputs == {
-            "email": "email",
-            "password": "password",
-            "toggle": "checkbox",
-            "lang-code": "text",  # another language, by code (test_reader_translation.py)
-        }
-
-    async def test_script_and_styles_are_served_with_their_types(
+    async def test_page_has_the_toggle_the_search_and_the_account_links(
         self, client: httpx.AsyncClient
     ) -> None:
-        script = await client.get("/reader.js")
-        assert script.status_code == 200
-        assert script.headers["content-type"].startswith("text/javascript")
-        assert script.headers["x-content-type-options"] == "nosniff"
-        assert script.text == STATIC.joinpath("reader.js").read_text(encoding="utf-8")
-        styles = await client.get("/reader.css")
-        assert styles.status_code == 200
-        assert styles.headers["content-type"].startswith("text/css")
-        assert styles.text == STATIC.joinpath("reader.css").read_text(encoding="utf-8")
+        page = read_html((await client.get("/reader")).text)
+        inputs = {e.attrs["id"]: e.attrs.get("type") for e in page.all("input")}
+        assert inputs == {"q": "search", "toggle": "checkbox", "lang-code": "text"}
+        links = {e.attrs["href"] for e in page.all("a")}
+        assert {"#/signin", "#/register", "#/settings", "#/admin"} <= links
+        landmarks = {e.tag for e in page.all("main")} | {e.tag for e in page.all("header")}
+        assert landmarks == {"main", "header"}
+
+    async def test_modules_styles_and_fonts_are_served_with_their_types(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        names = [f"js/{f.name}" for f in STATIC.joinpath("js").iterdir()]
+        names += ["reader.css", "content.css"]
+        names += [f"fonts/{f.name}" for f in STATIC.joinpath("fonts").iterdir()]
+        served = [n for n in names if not n.endswith(".txt")]
+        assert "js/main.js" in served
+        assert any(n.endswith(".woff2") for n in served)
+        types = {".js": "text/javascript", ".css": "text/css", ".woff2": "font/woff2"}
+        for name in served:
+            response = await client.get(f"/reader/static/{name}")
+            assert response.status_code == 200, name
+            assert response.headers["content-type"].startswith(types[Path(name).suffix])
+            assert response.headers["x-content-type-options"] == "nosniff"
+            assert response.content == STATIC.joinpath(name).read_bytes()
+            # Text goes compressed (httpx asks for gzip); fonts are compressed already.
+            packed = response.headers.get("content-encoding") == "gzip"
+            assert packed == (not name.endswith(".woff2")), name
+            again = await client.get(
+                f"/reader/static/{name}", headers={"if-none-match": response.headers["etag"]}
+            )
+            assert again.status_code == 304
+            assert again.content == b""
+
+    @pytest.mark.parametrize(
+        "name", ["../endpoints.py", "js/../../endpoints.py", "fonts/OFL.txt", "nope.js", "JS/x.js"]
+    )
+    async def test_only_the_pages_own_files(self, client: httpx.AsyncClient, name: str) -> None:
+        response = await _get_raw(client, f"/reader/static/{name}")
+        assert response.status_code == 404
+
+    def test_each_module_stays_small(self) -> None:
+        for module in STATIC.joinpath("js").iterdir():
+            assert len(module.read_text(encoding="utf-8").splitlines()) < 450, module.name
 
 
 @pytest.mark.usefixtures("textbook")

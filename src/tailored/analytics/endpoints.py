@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from tailored.analytics import service
-from tailored.analytics.schemas import PersonalizationStats, ProviderUsageOut
+from tailored.analytics.schemas import PersonalizationStats, ProviderUsageOut, TimeSeries
 from tailored.deps import AdminUser, SessionDep, StateDep
 from tailored.errors import AdminRequired, NotAuthenticated, error_responses
 
@@ -23,6 +23,19 @@ async def personalization_stats(
     """Requests, hit rate, latency percentiles, top chapters, audiences, stored bytes (admin)."""
     await state.recorder.flush()
     return await service.personalization_stats(session, days=days, top=top)
+
+
+@router.get("/timeseries", responses=error_responses(NotAuthenticated, AdminRequired))
+async def personalization_timeseries(
+    _admin: AdminUser,
+    session: SessionDep,
+    state: StateDep,
+    days: Annotated[int, Query(ge=1, le=90)] = 7,
+    buckets: Annotated[int, Query(ge=1, le=200)] = 28,
+) -> TimeSeries:
+    """Personalize requests over time: count, hit rate, p50/p95/p99 latency per slice (admin)."""
+    await state.recorder.flush()
+    return await service.personalization_timeseries(session, days=days, buckets=buckets)
 
 
 @router.get("/llm", responses=error_responses(NotAuthenticated, AdminRequired))

@@ -85,6 +85,15 @@ class RequestLogRepository:
             or 0
         )
 
+    async def timings(self, kind: str, since: datetime) -> list[tuple[datetime, bool, float]]:
+        """(created_at, cached, latency_ms) of each request in the window, oldest first."""
+        rows = await self.session.execute(
+            select(RequestLog.created_at, RequestLog.cached, RequestLog.latency_ms)
+            .where(*self._window(kind, since))
+            .order_by(RequestLog.created_at)
+        )
+        return [(t, bool(c), float(ms or 0)) for t, c, ms in rows]
+
     async def delete_before(self, cutoff: datetime) -> int:
         result = await self.session.execute(
             delete(RequestLog).where(RequestLog.created_at < cutoff)

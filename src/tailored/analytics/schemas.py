@@ -49,3 +49,20 @@ class ProviderUsageOut(BaseModel):
     by_model: list[ModelTokens]
     # closed (calls go through) | open (resting after failures) | half_open (one trial call)
     circuit: str
+
+
+class TimePoint(BaseModel):
+    """One bucket of personalize requests: count, hit rate and latency percentiles (ms)."""
+
+    start: datetime
+    requests: int
+    hit_rate: float | None
+    p50: float | None
+    p95: float | None
+    p99: float | None
+
+
+class TimeSeries(BaseModel):
+    since: datetime
+    bucket_seconds: int
+    points: list[TimePoint]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
@@ -14,6 +15,8 @@ from tailored.analytics.schemas import (
     ModelTokens,
     PersonalizationStats,
     ProviderUsageOut,
+    TimePoint,
+    TimeSeries,
 )
 from tailored.llm.resilience import CircuitBreaker
 from tailored.llm.router import ProviderChain
@@ -57,6 +60,42 @@ async def personalization_stats(
         input_tokens=input_tokens,
         output_tokens=output_tokens,
     )
+
+
+def _nearest_rank(ordered: list[float], p: float) -> float:
+    return ordered[max(1, math.ceil(p * len(ordered))) - 1]
+
+
+async def personalization_timeseries(
+    session: AsyncSession, *, days: int, buckets: int, now: datetime | None = None
+) -> TimeSeries:
+    """The window cut into `buckets` equal slices (for the dashboard's charts); empty slices
+    are kept so a chart's x axis is time, not request order."""
+    end = now or datetime.now(UTC)
+    since = end - timedelta(days=days)
+    width = timedelta(days=days) / buckets
+    slices: list[list[tuple[bool, float]]] = [[] for _ in range(buckets)]
+    for created, cached, latency in await RequestLogRepository(session).timings(
+        "personalize", since
+    ):
+        at = created if created.tzinfo else created.replace(tzinfo=UTC)
+        index = min(buckets - 1, max(0, int((at - since) / width)))
+        slices[index].append((cached, latency))
+    points: list[TimePoint] = []
+    for i, rows in enumerate(slices):
+        ordered = sorted(ms for _, ms in rows)
+        hits = sum(1 for cached, _ in rows if cached)
+        points.append(
+            TimePoint(
+                start=since + width * i,
+                requests=len(rows),
+                hit_rate=hits / len(rows) if rows else None,
+                p50=_nearest_rank(ordered, 0.50) if rows else None,
+                p95=_nearest_rank(ordered, 0.95) if rows else None,
+                p99=_nearest_rank(ordered, 0.99) if rows else None,
+            )
+        )
+    return TimeSeries(since=since, bucket_seconds=int(width.total_seconds()), points=points)
 
 
 def provider_usage(chain: ProviderChain | None) -> list[ProviderUsageOut]:

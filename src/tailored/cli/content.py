@@ -18,6 +18,7 @@ from tailored.cli.common import (
     upgrade_database,
     warn,
 )
+from tailored.cli.inspect import print_coverage
 from tailored.config import Settings
 from tailored.content import service
 from tailored.content.service import IngestReport, IngestWouldPrune
@@ -56,6 +57,8 @@ def ingest(ctx: typer.Context, directory: DocsDir, prune: Prune = False) -> None
         for error in report.errors:
             err_console.print(f"{error.path}: {error.message}", highlight=False, soft_wrap=True)
         fail(f"{len(report.errors)} file(s) with errors; nothing was changed")
+    for warning in print_coverage(directory):
+        warn(warning)
 
 
 def ingest_folder(settings: Settings, directory: Path, *, prune: bool = False) -> IngestReport:

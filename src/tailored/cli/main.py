@@ -14,6 +14,7 @@ from tailored.cli import (
     content,
     db,
     flags,
+    inspect,
     ops,
     personalize,
     relay,
@@ -74,6 +75,7 @@ app.command("serve")(serve.serve)
 app.command("ingest")(content.ingest)
 app.command("personalize")(personalize.personalize)
 app.command("ask")(ask.ask)
+app.command("inspect")(inspect.inspect)
 app.command("cleanup")(ops.cleanup)
 app.command("stats")(ops.stats)
 app.command("relay")(relay.relay)

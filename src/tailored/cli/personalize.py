@@ -13,6 +13,7 @@ from tailored.content.glossary import GlossaryError, find_glossary, parse_glossa
 from tailored.content.ids import InvalidChapterId, validate_chapter_id
 from tailored.content.loader import load_docs
 from tailored.derived.outcome import Outcome
+from tailored.inference import InferenceConfigError
 from tailored.llm.router import ProviderChain, build_chain
 from tailored.personalization.adapter import Audience, ChapterInput
 from tailored.personalization.adapters import build_adapter
@@ -60,7 +61,10 @@ def personalize(
         glossary = parse_glossary(glossary_file.read_text()) if glossary_file else ()
     except GlossaryError as exc:
         fail(f"{glossary_file}: {exc}")
-    library = library_from(glossary, loaded.chapters)
+    try:
+        library = library_from(glossary, loaded.chapters, docs_root=content)
+    except InferenceConfigError as exc:
+        fail(str(exc), ExitCode.USAGE)
     chain = build_chain(settings.llm) if settings.adapter == "llm" else None
     adapter = build_adapter(
         settings.adapter,

@@ -26,6 +26,16 @@ class ChapterRepository:
         rows = await self.session.execute(select(Chapter).order_by(Chapter.position, Chapter.id))
         return rows.scalars().all()
 
+    async def headings(self) -> Sequence[tuple[str, str | None, str, int]]:
+        """(chapter id, anchor, heading, level) of every section, in reading order."""
+        rows = await self.session.execute(
+            select(Section.chapter_id, Section.anchor, Section.title, Section.level)
+            .join(Chapter, Chapter.id == Section.chapter_id)
+            .where(Section.level > 1)
+            .order_by(Chapter.position, Chapter.id, Section.position)
+        )
+        return [(str(c), a, str(t), int(lv)) for c, a, t, lv in rows]
+
     async def hashes(self) -> dict[str, tuple[str, str]]:
         """chapter id → (source hash, path), for diffing a re-ingest."""
         rows = await self.session.execute(select(Chapter.id, Chapter.source_hash, Chapter.path))

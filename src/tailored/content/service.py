@@ -202,6 +202,11 @@ async def chapter_ids_for(session: AsyncSession, names: Sequence[str]) -> dict[s
     return await ChapterRepository(session).ids_for(names)
 
 
+async def headings(session: AsyncSession) -> Sequence[tuple[str, str | None, str, int]]:
+    """Every section heading of the library (chapter id, anchor, text, level), in order."""
+    return await ChapterRepository(session).headings()
+
+
 async def chapter_count(session: AsyncSession) -> int:
     return await ChapterRepository(session).count()
 

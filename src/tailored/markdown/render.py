@@ -40,9 +40,11 @@ from markdown_it.token import Token
 from markdown_it.utils import OptionsDict
 
 from tailored.markdown._build import plain_text
+from tailored.markdown._jsx_text import drop_component_tags, strip_jsx_tags
 from tailored.markdown._parser import ADMONITION, ADMONITION_RE, new_parser, normalize
 from tailored.markdown.anchors import Slugger, parse_heading_id
 from tailored.markdown.document import split_lines
+from tailored.markdown.highlight import code_block_html
 
 __all__ = [
     "RenderCacheInfo",
@@ -131,8 +133,24 @@ def _jsx_block(
     token = tokens[idx]
     if token.meta.get("name") is None or token.map is None:
         return ""  # a `{...}` expression, such as an MDX comment
-    # One-line or self-closing element: raw HTML for the sanitizer (unknown tags keep their text).
-    return _source(env, *token.map)
+    source = _source(env, *token.map)
+    name: str = token.meta["name"]
+    if not name[0].isupper():
+        # One-line HTML element: raw HTML for the sanitizer (unknown tags keep their text).
+        return source
+    # A one-line or self-closing component: its children as Markdown, its props nowhere.
+    inner = strip_jsx_tags(source).strip()
+    if not inner:
+        return ""
+    rendered = _renderer().renderInline(inner, env)
+    return f'<div class="mdx mdx-{html.escape(name.lower())}">{rendered}</div>\n'
+
+
+def _fence(
+    _self: RendererHTML, tokens: Sequence[Token], idx: int, _options: OptionsDict, _env: Any
+) -> str:
+    token = tokens[idx]
+    return code_block_html(token.content, token.info)
 
 
 def _nothing(
@@ -177,11 +195,13 @@ def _renderer() -> MarkdownIt:
     md = new_parser()
     md.core.ruler.before("inline", "tailored_strip_heading_ids", _strip_heading_ids)
     md.core.ruler.push("tailored_heading_ids", _heading_ids)
+    md.core.ruler.push("tailored_component_tags", drop_component_tags)
     md.add_render_rule(f"container_{ADMONITION}_open", _admonition)
     md.add_render_rule(f"container_{ADMONITION}_close", _admonition)
     md.add_render_rule("jsx_open", _jsx_open)
     md.add_render_rule("jsx_close", _jsx_close)
     md.add_render_rule("jsx_block", _jsx_block)
+    md.add_render_rule("fence", _fence)
     md.add_render_rule("mdx_esm", _nothing)
     md.add_render_rule("front_matter", _nothing)
     return md

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from tailored.derived.outcome import Transformation
+from tailored.inference import ChapterHints
 from tailored.profiles.schemas import ProfileData
 
 # Canonical audience values are JSON scalars or sorted lists of strings.
@@ -35,6 +36,9 @@ class GlossaryTerm:
     term: str
     definition: str
     aliases: tuple[str, ...] = ()
+    # Set for a term mined from the book: where the book defines it.
+    chapter_id: str | None = None
+    anchor: str | None = None
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,9 @@ class Library:
     glossary: tuple[GlossaryTerm, ...] = ()
     chapters: Mapping[str, ChapterRef] = field(default_factory=dict)
     context_hash: str = ""
+    # What inference derived per chapter (tailored.inference); applied where the author
+    # annotated nothing of the kind.
+    hints: Mapping[str, ChapterHints] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

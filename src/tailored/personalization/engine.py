@@ -13,6 +13,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -64,8 +65,11 @@ class Personalizer:
         ttl_seconds: int,
         partial_ttl_seconds: int = 600,
         lock_ttl: float = 30.0,
+        content_dir: Path | None = None,
     ) -> None:
         self.adapter = adapter
+        # The docs folder: its sidebars order and tailored.yml steer inference.
+        self.content_dir = content_dir
         self.cache = cache
         self.recorder = recorder
         self.sessionmaker = sessionmaker
@@ -161,7 +165,9 @@ class Personalizer:
             and now - near[1] < LIBRARY_NEAR_TTL
         ):
             return near[2]
-        library = await load_library(lambda: transaction(self.sessionmaker), self.cache)
+        library = await load_library(
+            lambda: transaction(self.sessionmaker), self.cache, docs_root=self.content_dir
+        )
         self._library_near = (content.generation(), now, library)
         return library
 

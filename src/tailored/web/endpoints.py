@@ -7,18 +7,25 @@ scripts from this origin only, so even markup that slipped through could not run
 
 from __future__ import annotations
 
+import asyncio
+import gzip
+import hashlib
+import re
+from functools import lru_cache
 from importlib.resources import files
 from pathlib import PurePosixPath
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 
+from tailored.content import service as content
 from tailored.content.endpoints import CHAPTER_ERRORS, ChapterDep
 from tailored.content.ids import InvalidChapterId, resolve_inside
-from tailored.deps import SettingsDep
+from tailored.deps import SessionDep, SettingsDep
 from tailored.errors import NotFound, error_responses
 from tailored.markdown.render import render_html_async
-from tailored.web.schemas import ChapterHtmlOut
+from tailored.web.navigation import category_labels, navigation_items
+from tailored.web.schemas import ChapterHtmlOut, HeadingOut, NavigationOut
 
 router = APIRouter(tags=["reader"])
 _STATIC = files("tailored.web").joinpath("static")
@@ -27,6 +34,7 @@ _STATIC = files("tailored.web").joinpath("static")
 # no plugins, no framing, no <base> rewriting, and fetch() only to this origin.
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; "
     "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 _PAGE_HEADERS = {
@@ -65,18 +73,47 @@ async def reader() -> HTMLResponse:
     return HTMLResponse(_static("reader.html"), headers=_PAGE_HEADERS)
 
 
-@router.get("/reader.js", include_in_schema=False)
-async def reader_script() -> Response:
-    return Response(
-        _static("reader.js"), media_type="text/javascript; charset=utf-8", headers=_PAGE_HEADERS
-    )
+# The page's own files: modules, styles and the bundled Arabic-script fonts. Names are
+# checked against this pattern and the package's folder, never joined from the request as is.
+_STATIC_NAME_RE = re.compile(r"^(?:(?:js|fonts)/)?[a-z0-9][a-z0-9.-]*\.(?:js|css|woff2)$")
+_STATIC_TYPES = {
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".woff2": "font/woff2",
+}
 
 
-@router.get("/reader.css", include_in_schema=False)
-async def reader_style() -> Response:
-    return Response(
-        _static("reader.css"), media_type="text/css; charset=utf-8", headers=_PAGE_HEADERS
-    )
+# Bounded: misses are cached too, and a client can ask for any number of names.
+@lru_cache(maxsize=64)
+def _static_file(name: str) -> tuple[bytes, bytes | None, str] | None:
+    """(bytes, gzipped bytes or None, ETag) of a file the page loads; None when there is no
+    such file. Text is compressed once, here: fonts are compressed already."""
+    if not _STATIC_NAME_RE.match(name):
+        return None
+    entry = _STATIC.joinpath(name)
+    if not entry.is_file():
+        return None
+    body = entry.read_bytes()
+    packed = None if name.endswith(".woff2") else gzip.compress(body, compresslevel=9, mtime=0)
+    return body, packed, '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
+
+
+@router.get("/reader/static/{name:path}", include_in_schema=False)
+async def reader_static(name: str, request: Request) -> Response:
+    """A module, stylesheet or font of the page. Revalidated with an ETag: a repeat visit
+    transfers headers only (304) until the installed version changes."""
+    found = _static_file(name)
+    if found is None:
+        raise NotFound("no such file")
+    body, packed, etag = found
+    headers = {**_PAGE_HEADERS, "ETag": etag, "Vary": "Accept-Encoding"}
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers=headers)
+    media_type = _STATIC_TYPES[PurePosixPath(name).suffix]
+    if packed is not None and "gzip" in request.headers.get("accept-encoding", ""):
+        headers["Content-Encoding"] = "gzip"
+        body = packed
+    return Response(body, media_type=media_type, headers=headers)
 
 
 @router.get(
@@ -109,3 +146,27 @@ async def chapter_html(chapter: ChapterDep) -> ChapterHtmlOut:
         path=chapter.path,
         html=await render_html_async(chapter.source),
     )
+
+
+@router.get("/api/reader/headings")
+async def headings(session: SessionDep) -> list[HeadingOut]:
+    """Every section heading in reading order: what the reader's search box looks through
+    when no search index answers."""
+    return [
+        HeadingOut(chapter_id=c, anchor=a, heading=t, level=lv)
+        for c, a, t, lv in await content.headings(session)
+    ]
+
+
+@router.get("/api/navigation", responses=error_responses(NotFound))
+async def navigation(settings: SettingsDep) -> NavigationOut:
+    """The book's sidebar: its sidebars file as a tree, else (`items` empty) the folders'
+    `_category_` labels for the reader to group the chapter list with (404 without a content
+    folder)."""
+    root = settings.content_dir
+    if root is None:
+        raise NotFound("no content folder is configured")
+    items = await asyncio.to_thread(navigation_items, root)
+    if items is not None:
+        return NavigationOut(items=items)
+    return NavigationOut(items=[], categories=await asyncio.to_thread(category_labels, root))

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from tailored.inference import VERSION as INFERENCE_VERSION
 from tailored.personalization.adapter import Adapter, GlossaryTerm
 from tailored.personalization.rules import RulesAdapter
 from tailored.personalization.rules import adapter as adapter_module
@@ -124,7 +125,7 @@ class TestProfileFields:
     def test_adapter_satisfies_the_protocol(self) -> None:
         adapter: Adapter = RulesAdapter()
         assert adapter.name == "rules"
-        assert adapter.version == "1"
+        assert adapter.version == f"2-inference{INFERENCE_VERSION}"
 
     def test_profile_fields_are_real_fields(self) -> None:
         assert ADAPTER.profile_fields <= set(ProfileData.model_fields)

@@ -80,7 +80,7 @@ class TestPassages:
         assert "<summary>Going deeper (advanced): open when you are ready</summary>" in (
             advanced.content
         )
-        assert advanced.detail("depth") == "collapsed 1 advanced passage"
+        assert advanced.detail("depth") == "Collapsed 1 passage the author marked advanced"
         beginner = adapt(PASSAGES, profile(software_level="advanced")).content
         assert "<summary>What is a node?</summary>" in beginner
 
@@ -112,7 +112,7 @@ class TestSections:
         assert content.count("<details>") == 2
         assert "Simple words." in content
         assert content.index("Simple words.") < internals
-        assert result.detail("depth") == "collapsed 1 advanced section"
+        assert result.detail("depth") == "Collapsed 'Internals': marked advanced by the author"
 
     def test_beginner_section_collapses_for_advanced_learners(self) -> None:
         content = adapt(SECTIONS, profile(software_level="advanced")).content

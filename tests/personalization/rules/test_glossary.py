@@ -33,7 +33,7 @@ class TestFirstUse:
         assert result.content.endswith(
             "\n[^glossary-urdf]: **URDF**: Unified Robot Description Format.\n"
         )
-        assert result.detail("glossary") == "defined 1 term on first use"
+        assert result.detail("glossary") == "Defined 1 term on first use"
 
     def test_several_terms_in_reading_order(self) -> None:
         source = "Point clouds come from ROS 2 drivers.\n\nA URDF describes links.\n"
@@ -42,7 +42,7 @@ class TestFirstUse:
             result.content
         )
         assert refs(result.content) == ["glossary-point-cloud", "glossary-ros-2", "glossary-urdf"]
-        assert result.detail("glossary") == "defined 3 terms on first use"
+        assert result.detail("glossary") == "Defined 3 terms on first use"
 
     def test_only_for_beginners(self) -> None:
         source = "A URDF file.\n"

@@ -46,7 +46,7 @@ class TestHardwarePath:
         assert "<summary>Other setup: RTX workstation</summary>" in content
         assert "<summary>Using a Jetson instead?</summary>" in content
         assert result.detail("hardware_path") == (
-            "put the cloud GPU path first; collapsed 2 other setup(s)"
+            "Put the cloud GPU path first; collapsed 2 other setup(s)"
         )
         assert content.endswith("\nAfter the paths.\n")
 

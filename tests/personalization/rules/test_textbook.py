@@ -79,6 +79,7 @@ def test_every_transformation_shows_in_the_demo(textbook: Textbook) -> None:
         "hardware_path",
         "depth",
         "prerequisites",
+        "key_points",
     }
 
 
@@ -86,17 +87,22 @@ def test_every_transformation_shows_in_the_demo(textbook: Textbook) -> None:
     ("chapter_id", "name", "expected"),
     [
         ("intro", "beginner-python-jetson", ["glossary"]),
-        ("intro", "advanced-cpp-rtx", []),
+        # Key points are inferred (the sample book marks none); advanced readers get them.
+        ("intro", "advanced-cpp-rtx", ["key_points"]),
         (
             "ros2/nodes-and-topics",
             "beginner-python-jetson",
             ["audience_variants", "prerequisites", "depth", "glossary"],
         ),
-        ("ros2/nodes-and-topics", "advanced-cpp-rtx", ["audience_variants", "depth"]),
+        (
+            "ros2/nodes-and-topics",
+            "advanced-cpp-rtx",
+            ["audience_variants", "key_points", "depth"],
+        ),
         ("ros2/urdf", "gentle-cloud-instructor", ["prerequisites", "depth"]),
         # rclpy in the frameworks covers the ROS 2 chapter's skills: no callout.
         ("ros2/urdf", "intermediate-no-hardware", ["audience_variants"]),
-        ("simulation/gazebo-and-isaac", "advanced-cpp-rtx", ["hardware_path"]),
+        ("simulation/gazebo-and-isaac", "advanced-cpp-rtx", ["hardware_path", "key_points"]),
         (
             "perception/cameras-and-depth",
             "beginner-python-jetson",
@@ -111,9 +117,9 @@ def test_every_transformation_shows_in_the_demo(textbook: Textbook) -> None:
         (
             "deployment/jetson-edge",
             "advanced-cpp-rtx",
-            ["audience_variants", "code_language", "hardware_path"],
+            ["audience_variants", "code_language", "hardware_path", "key_points"],
         ),
-        ("vla/vla-models", "advanced-cpp-rtx", ["depth"]),
+        ("vla/vla-models", "advanced-cpp-rtx", ["key_points", "depth"]),
         ("vla/vla-models", "gentle-cloud-instructor", ["audience_variants", "prerequisites"]),
     ],
 )

@@ -34,7 +34,7 @@ class TestConditions:
         assert "Beginner text." in result.content
         assert "Experienced text." not in result.content
         assert result.names == ["audience_variants"]
-        assert result.detail("audience_variants").startswith("kept 1 and removed 1")
+        assert result.detail("audience_variants").startswith("Kept 1 and removed 1")
 
     def test_or_within_a_key(self) -> None:
         result = adapt(BEGINNER_ONLY, profile(software_level="advanced"))

@@ -11,10 +11,13 @@ share one cache entry. Keys (all optional):
     hardware                 [str]   the learner's hardware among the chapter's targets
     depth                    "collapse_advanced" | "collapse_beginner" | "none"
     prerequisites.uncovered  [str]   prerequisite chapter ids the profile does not cover
+    prerequisites.inferred   bool    link terms earlier chapters define (inferred, no author list)
+    key_points               bool    a "Key points" callout (inferred, advanced readers)
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from tailored.personalization.adapter import Library
@@ -29,6 +32,8 @@ TAB_ONLY = "tabs.only"
 HARDWARE = "hardware"
 DEPTH = "depth"
 UNCOVERED = "prerequisites.uncovered"
+INFERRED_PREREQUISITES = "prerequisites.inferred"
+KEY_POINTS = "key_points"
 
 COLLAPSE_ADVANCED = "collapse_advanced"
 COLLAPSE_BEGINNER = "collapse_beginner"
@@ -114,9 +119,29 @@ def uncovered_prerequisites(
     return sorted(uncovered)
 
 
-def build_audience(profile: ProfileData, features: Features, library: Library) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Inferred:
+    """What inference adds to a chapter's features (only kinds the author left unmarked)."""
+
+    hardware_targets: frozenset[str] = frozenset()
+    prerequisites: bool = False
+    key_points: bool = False
+    uses_mined_terms: bool = False
+
+
+def needs_term_links(profile: ProfileData) -> bool:
+    """Terms from earlier chapters: for beginners, newcomers to robotics and gentle readers."""
+    return wants_glossary(profile) or difficulty(profile) == "gentle"
+
+
+def build_audience(
+    profile: ProfileData, features: Features, library: Library, inferred: Inferred | None = None
+) -> dict[str, Any]:
+    inferred = inferred or Inferred()
     audience: dict[str, Any] = {}
-    if library.glossary:
+    # Author terms come first in the library's glossary; mined terms matter only to chapters
+    # that use one (learners who would get the same chapter share it).
+    if library.glossary and (library.glossary[0].chapter_id is None or inferred.uses_mined_terms):
         audience[GLOSSARY] = wants_glossary(profile)
     for key, mentioned in features.conditions.items():
         audience[audience_key(key)] = reduce_value(key, _condition_value(profile, key), mentioned)
@@ -125,13 +150,18 @@ def build_audience(profile: ProfileData, features: Features, library: Library) -
         chosen = next((lang for lang in known if lang in features.tab_languages), None)
         audience[TAB_LANGUAGE] = chosen
         audience[TAB_ONLY] = chosen is not None and is_beginner(profile)
-    if features.hardware_targets:
+    targets = features.hardware_targets | inferred.hardware_targets
+    if targets:
         owned = {str(item) for item in profile.hardware_available}
-        audience[HARDWARE] = sorted(owned & features.hardware_targets)
+        audience[HARDWARE] = sorted(owned & targets)
     if features.depth_kinds:
         mode = depth_mode(profile)
         kind = {COLLAPSE_ADVANCED: "advanced", COLLAPSE_BEGINNER: "beginner"}.get(mode)
         audience[DEPTH] = mode if kind in features.depth_kinds else "none"
     if any(pid in library.chapters for pid in features.prerequisites):
         audience[UNCOVERED] = uncovered_prerequisites(profile, features.prerequisites, library)
+    elif inferred.prerequisites:
+        audience[INFERRED_PREREQUISITES] = needs_term_links(profile)
+    if inferred.key_points:
+        audience[KEY_POINTS] = depth_mode(profile) == COLLAPSE_BEGINNER
     return dict(sorted(audience.items()))

@@ -31,18 +31,27 @@ def apply(ctx: Context) -> None:
     if kind is None:
         return
     collapsed: list[tuple[int, int]] = []
-    sections = _sections(ctx, kind, collapsed)
+    headings: list[tuple[str, str]] = []
+    sections = _sections(ctx, kind, collapsed, headings)
     passages = _passages(ctx, kind, collapsed)
-    if sections or passages:
-        what = [
-            f"{count} {kind} {noun}{'' if count == 1 else 's'}"
-            for count, noun in ((sections, "section"), (passages, "passage"))
-            if count
-        ]
-        ctx.plan.note(NAME, "collapsed " + " and ".join(what))
+    marked = _MARKED[kind]
+    if sections:
+        quoted = ", ".join(f"'{text}'" for text, _ in headings)
+        inferred = set(string_list(ctx.front_matter.get("_tailored_inferred_depth")))
+        by_heading = all(anchor in inferred for _, anchor in headings)
+        how = "from its heading" if by_heading else "by the author"
+        ctx.plan.note(NAME, f"Collapsed {quoted}: marked {marked} {how}")
+    if passages:
+        noun = "passage" if passages == 1 else "passages"
+        ctx.plan.note(NAME, f"Collapsed {passages} {noun} the author marked {marked}")
 
 
-def _sections(ctx: Context, kind: str, collapsed: list[tuple[int, int]]) -> int:
+_MARKED = {"advanced": "advanced", "beginner": "introductory"}
+
+
+def _sections(
+    ctx: Context, kind: str, collapsed: list[tuple[int, int]], headings: list[tuple[str, str]]
+) -> int:
     anchors = [a.lstrip("#") for a in string_list(ctx.front_matter.get(SECTION_KEYS[kind]))]
     wanted = set(anchors)
     count = 0
@@ -53,19 +62,20 @@ def _sections(ctx: Context, kind: str, collapsed: list[tuple[int, int]]) -> int:
                 continue
             if _inside(block.start, collapsed):
                 continue
-            end = _section_end(siblings, index)
+            end = section_end(siblings, index)
             wrapped = False
-            for run in _runs(ctx, siblings[index + 1 : end]):
+            for run in runs(ctx, siblings[index + 1 : end]):
                 ctx.plan.wrap(run[0], run[-1], _SUMMARY[kind])
                 wrapped = True
             if wrapped:
                 collapsed.append((block.end, siblings[end - 1].end))
+                headings.append((" ".join(heading.text.split()), heading.anchor))
                 count += 1
             wanted.discard(heading.anchor)
     return count
 
 
-def _section_end(siblings: tuple[Block, ...], index: int) -> int:
+def section_end(siblings: tuple[Block, ...], index: int) -> int:
     """Index just past the section that the heading at `index` opens."""
     opening = siblings[index].heading
     level = opening.level if opening is not None else 0
@@ -76,7 +86,7 @@ def _section_end(siblings: tuple[Block, ...], index: int) -> int:
     return len(siblings)
 
 
-def _runs(ctx: Context, body: tuple[Block, ...]) -> list[list[Block]]:
+def runs(ctx: Context, body: tuple[Block, ...]) -> list[list[Block]]:
     """Visible content between the section's sub-headings (which stay out of <details>)."""
     runs: list[list[Block]] = [[]]
     for block in body:

@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from tailored.inference.sections import HARDWARE_PATTERNS
 from tailored.personalization.rules.attributes import parse_attributes
 from tailored.personalization.rules.conditions import parse_condition
 from tailored.personalization.rules.hardware_targets import parse_targets
-from tailored.personalization.rules.languages import canonical_language
+from tailored.personalization.rules.languages import canonical_language, pair_languages
 
 _ANNOTATION_RE = re.compile(r"""data-(audience|hardware|depth)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _TAB_ITEM_RE = re.compile(r"""<TabItem\b(?:[^<>"'{}]|"[^"]*"|'[^']*'|\{[^{}]*\})*>""")
@@ -36,6 +37,8 @@ class Features:
     depth_kinds: frozenset[str]
     tab_languages: frozenset[str]
     prerequisites: tuple[str, ...]
+    # Hardware targets that tab labels name (rules/hardware_tabs.py), without annotations.
+    tab_hardware: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,8 +84,12 @@ def _scan(key: _Source) -> Features:
     hardware: set[str] = set()
     depth: set[str] = set()
     languages: set[str] = set()
+    tab_hardware: set[str] = set()
     for tab in _matches(key.source, "<TabItem", _TAB_ITEM_RE):
         attrs = parse_attributes(tab.group())
+        target = tab_target(f"{attrs.get('label') or ''} {attrs.get('value') or ''}")
+        if target is not None:
+            tab_hardware.add(target)
         for name in ("value", "label"):
             language = canonical_language(attrs.get(name) or "")
             if language is not None:
@@ -98,6 +105,8 @@ def _scan(key: _Source) -> Features:
             hardware.update(parse_targets(value) or ())
         elif value.strip().lower() in DEPTH_KINDS:
             depth.add(value.strip().lower())
+    # Consecutive fences in different languages: equivalent samples (rules/fences.py).
+    languages.update(pair_languages(key.source))
     for kind, fm_key in SECTION_KEYS.items():
         if string_list(key.front_matter.get(fm_key)):
             depth.add(kind)
@@ -107,4 +116,11 @@ def _scan(key: _Source) -> Features:
         depth_kinds=frozenset(depth),
         tab_languages=frozenset(languages),
         prerequisites=string_list(key.front_matter.get("prerequisites")),
+        tab_hardware=frozenset(tab_hardware) if len(tab_hardware) >= 2 else frozenset(),
     )
+
+
+def tab_target(text: str) -> str | None:
+    """The one hardware target a tab's label or value names, else None."""
+    found = [t for t, pattern in HARDWARE_PATTERNS.items() if pattern.search(text)]
+    return found[0] if len(found) == 1 else None

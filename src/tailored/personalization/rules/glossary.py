@@ -12,11 +12,15 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 
+from markdown_it.common.normalize_url import normalizeLink
+
 from tailored.markdown import Block, Masked, Splice, mask, unmask
+from tailored.personalization.adapter import GlossaryTerm
 from tailored.personalization.rules.audience import GLOSSARY
 from tailored.personalization.rules.context import Context
 from tailored.personalization.rules.glossary_index import GlossaryIndex, glossary_index
 from tailored.personalization.rules.markup import escape_text
+from tailored.personalization.rules.prerequisites import destination, own_dir, relative
 
 NAME = "glossary"
 _PROSE_KINDS = frozenset({"paragraph", "list", "blockquote"})
@@ -51,7 +55,8 @@ def apply(ctx: Context) -> None:
         )
     )
     defined: list[int] = []
-    seen: set[int] = set()
+    # A chapter that defines a term itself needs no footnote for it.
+    seen: set[int] = {n for n, t in enumerate(index.terms) if t.chapter_id == ctx.chapter.id}
     labels = ctx.doc.reference_labels
     for block in candidates:
         if len(seen) == len(index.terms):
@@ -62,7 +67,7 @@ def apply(ctx: Context) -> None:
     if defined:
         ctx.plan.splices.append(_definitions(ctx, index, defined, prefix))
         count = len(defined)
-        ctx.plan.note(NAME, f"defined {count} term{'' if count == 1 else 's'} on first use")
+        ctx.plan.note(NAME, f"Defined {count} term{'' if count == 1 else 's'} on first use")
 
 
 def _define(
@@ -144,7 +149,17 @@ def _definitions(ctx: Context, index: GlossaryIndex, defined: list[int], prefix:
     lead = "" if not last or last.endswith(("\n", "\r")) else "\n"
     body = "".join(
         f"[^{prefix}{index.slugs[n]}]: **{escape_text(index.terms[n].term)}**: "
-        f"{escape_text(index.terms[n].definition)}\n"
+        f"{escape_text(index.terms[n].definition)}{_where(ctx, index.terms[n])}\n"
         for n in defined
     )
     return Splice(len(lines), len(lines), f"{lead}\n{body}")
+
+
+def _where(ctx: Context, term: GlossaryTerm) -> str:
+    """For a term mined from the book: a link to where the book defines it."""
+    ref = ctx.library.chapters.get(term.chapter_id or "")
+    if ref is None:
+        return ""
+    target = relative(own_dir(ctx), ref.path) + (f"#{term.anchor}" if term.anchor else "")
+    ctx.plan.added_targets.append(normalizeLink(target))
+    return f" ([defined in {escape_text(ref.title)}]({destination(target)}))"

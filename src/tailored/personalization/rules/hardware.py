@@ -58,7 +58,7 @@ def apply(ctx: Context) -> None:
         ctx.plan.moves.append(Move(group[0].start, group[-1].end, tuple(parts)))
         first_labels.append(describe(_targets(ctx, mine[0]) & learner))
     if collapsed:
-        done = "put the {} path first" if reordered else "kept the {} path open"
+        done = "Put the {} path first" if reordered else "Kept the {} path open"
         ctx.plan.note(NAME, f"{done.format(first_labels[0])}; collapsed {collapsed} other setup(s)")
 
 

@@ -29,22 +29,22 @@ def apply(ctx: Context) -> None:
     refs = [ctx.library.chapters[pid] for pid in ids if pid in ctx.library.chapters]
     if not refs:
         return
-    here = _own_dir(ctx)
+    here = own_dir(ctx)
     links: list[str] = []
     for ref in refs:
-        target = _relative(here, ref.path)
-        links.append(f"[{escape_text(ref.title)}]({_destination(target)})")
+        target = relative(here, ref.path)
+        links.append(f"[{escape_text(ref.title)}]({destination(target)})")
         ctx.plan.added_targets.append(normalizeLink(target))
     callout = _callout(links)
-    anchor = _anchor(ctx.doc.blocks)
+    anchor = first_content(ctx.doc.blocks)
     if anchor is None:
-        ctx.plan.splices.append(_at_end(ctx, callout))
+        ctx.plan.splices.append(at_end(ctx, callout))
     elif anchor.heading is not None and anchor.heading.level == 1:
         ctx.plan.splices.append(Splice.insert_after(anchor, "\n" + callout))
     else:
         ctx.plan.splices.append(Splice.insert_before(anchor, callout + "\n"))
     titles = ", ".join(ref.title for ref in refs)
-    ctx.plan.note(NAME, f"linked {len(refs)} prerequisite chapter(s) to read first: {titles}")
+    ctx.plan.note(NAME, f"Linked {len(refs)} prerequisite chapter(s) to read first: {titles}")
 
 
 def _callout(links: list[str]) -> str:
@@ -56,29 +56,29 @@ def _callout(links: list[str]) -> str:
     return f":::info[Before you start]\n\nThis chapter builds on {listed}. {advice}\n\n:::\n"
 
 
-def _anchor(blocks: tuple[Block, ...]) -> Block | None:
+def first_content(blocks: tuple[Block, ...]) -> Block | None:
     """The first content block (the title heading, usually)."""
     return next((b for b in blocks if b.kind not in _PREAMBLE_KINDS), None)
 
 
-def _at_end(ctx: Context, callout: str) -> Splice:
+def at_end(ctx: Context, callout: str) -> Splice:
     lines = ctx.doc.lines
     last = lines[-1] if lines else ""
     lead = "" if not last or last.endswith(("\n", "\r")) else "\n"
     return Splice(len(lines), len(lines), lead + "\n" + callout)
 
 
-def _own_dir(ctx: Context) -> str:
+def own_dir(ctx: Context) -> str:
     ref: ChapterRef | None = ctx.library.chapters.get(ctx.chapter.id)
     # Without our own path, the doc id's folder is the best guess (ids mirror folders).
     path = ref.path if ref is not None else ctx.chapter.id
     return posixpath.dirname(path)
 
 
-def _relative(here: str, path: str) -> str:
+def relative(here: str, path: str) -> str:
     relative = posixpath.relpath(path, here or ".")
     return relative if relative.startswith("../") else "./" + relative
 
 
-def _destination(target: str) -> str:
+def destination(target: str) -> str:
     return f"<{target}>" if any(c in target for c in " ()<>") else target

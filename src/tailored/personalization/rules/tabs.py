@@ -31,7 +31,7 @@ LANGUAGE_GROUP_IDS = frozenset(
 
 
 @dataclass(frozen=True, slots=True)
-class _Tab:
+class Tab:
     block: Block
     value: str | None
     label: str
@@ -44,8 +44,8 @@ def apply(ctx: Context) -> None:
     only = bool(ctx.audience.get(TAB_ONLY))
     defaults = singles = 0
     label = ""
-    for group in _groups(ctx):
-        tabs = _tabs(ctx, group)
+    for group in tab_groups(ctx):
+        tabs = tabs_of(ctx, group)
         if not tabs:
             continue
         shown = next((t for t in tabs if t.default), tabs[0])
@@ -56,7 +56,7 @@ def apply(ctx: Context) -> None:
             label = pick.label
             continue  # _split marks the other tabs hidden
         if pick is not None and pick is not shown:
-            _make_default(ctx, group, tabs, pick)
+            make_default(ctx, group, tabs, pick)
             defaults += 1
             label = pick.label
             shown = pick
@@ -80,7 +80,7 @@ def _groups_text(count: int) -> str:
     return "1 tab group" if count == 1 else f"{count} tab groups"
 
 
-def _groups(ctx: Context) -> list[Block]:
+def tab_groups(ctx: Context) -> list[Block]:
     return [
         block
         for siblings in ctx.live_sibling_lists()
@@ -89,7 +89,7 @@ def _groups(ctx: Context) -> list[Block]:
     ]
 
 
-def _tabs(ctx: Context, group: Block) -> list[_Tab]:
+def tabs_of(ctx: Context, group: Block) -> list[Tab]:
     tabs = []
     for child in group.children:
         if child.kind != "jsx" or child.tag != "TabItem":
@@ -98,15 +98,15 @@ def _tabs(ctx: Context, group: Block) -> list[_Tab]:
         value = attrs.get("value")
         label = attrs.get("label") or value or ""
         language = canonical_language(value or "") or canonical_language(label)
-        tabs.append(_Tab(child, value, label, language, has_flag(attrs, "default")))
+        tabs.append(Tab(child, value, label, language, has_flag(attrs, "default")))
     default_value = ctx.attributes(group).get("defaultValue")
     if default_value is not None:
         # `<Tabs defaultValue="cpp">` overrides any `default` flag on the items.
-        tabs = [_Tab(t.block, t.value, t.label, t.language, t.value == default_value) for t in tabs]
+        tabs = [Tab(t.block, t.value, t.label, t.language, t.value == default_value) for t in tabs]
     return tabs
 
 
-def _pick(ctx: Context, group: Block, tabs: list[_Tab], chosen: object) -> _Tab | None:
+def _pick(ctx: Context, group: Block, tabs: list[Tab], chosen: object) -> Tab | None:
     if not isinstance(chosen, str) or len(tabs) < 2 or any(t.value is None for t in tabs):
         return None
     group_id = (ctx.attributes(group).get("groupId") or "").lower()
@@ -115,7 +115,7 @@ def _pick(ctx: Context, group: Block, tabs: list[_Tab], chosen: object) -> _Tab 
     return next((t for t in tabs if t.language == chosen), None)
 
 
-def _make_default(ctx: Context, group: Block, tabs: list[_Tab], pick: _Tab) -> None:
+def make_default(ctx: Context, group: Block, tabs: list[Tab], pick: Tab) -> None:
     if ctx.attributes(group).get("defaultValue") is not None:
         tag = opening_tag(ctx.doc, group)
         new = set_string_attribute(tag, "defaultValue", pick.value or "")
@@ -137,7 +137,7 @@ def _replace_opening(block: Block, text: str) -> Splice:
     return Splice(block.start, end, text)
 
 
-def _split(ctx: Context, group: Block, tabs: list[_Tab], pick: _Tab) -> None:
+def _split(ctx: Context, group: Block, tabs: list[Tab], pick: Tab) -> None:
     """`<Tabs>` with the learner's tab only, then the others inside `<details>`."""
     assert group.inner is not None
     others = [t for t in tabs if t is not pick]

@@ -35,7 +35,7 @@ def apply(ctx: Context) -> None:
             ctx.plan.drop(block, start, end)
             dropped += 1
     if dropped:
-        ctx.plan.note(NAME, f"kept {kept} and removed {dropped} blocks written for other learners")
+        ctx.plan.note(NAME, f"Kept {kept} and removed {dropped} blocks written for other learners")
 
 
 def _removal(siblings: tuple[Block, ...], index: int) -> tuple[int, int]:
