@@ -189,11 +189,17 @@ def infer_book(
 
 
 def _matcher(mined: tuple[MinedTerm, ...]) -> tuple[re.Pattern[str], dict[str, str]] | None:
+    """One pattern for every name of every mined term (aliases and plurals too, as the
+    glossary transformation matches them); the map gives each name's term."""
     if not mined:
         return None
-    names = {t.term.casefold(): t.term for t in mined}
-    alternatives = "|".join(re.escape(t.term) for t in sorted(mined, key=lambda t: -len(t.term)))
-    return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])", re.IGNORECASE), names
+    names: dict[str, str] = {}
+    for term in mined:
+        for name in (term.term, *term.aliases):
+            names.setdefault(" ".join(name.split()).casefold(), term.term)
+    alternatives = "|".join(re.escape(n) for n in sorted(names, key=lambda n: -len(n)))
+    pattern = re.compile(rf"(?<![\w-])(?:{alternatives})(?:e?s)?(?![\w-])", re.IGNORECASE)
+    return pattern, names
 
 
 def _uses(
@@ -206,9 +212,12 @@ def _uses(
     pattern, names = matcher
     own = {d.casefold() for d in defines}
     for match in pattern.finditer(_FENCE_RE.sub("", source)):
-        key = match.group().casefold()
-        if key in names and key not in own:
-            found[names[key]] += 1
+        text = " ".join(match.group().split()).casefold()
+        for key in (text, text[:-1], text[:-2]):
+            if key in names:
+                if names[key].casefold() not in own:
+                    found[names[key]] += 1
+                break
     return found
 
 
