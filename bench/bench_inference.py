@@ -11,7 +11,7 @@ terms and recall on the sample textbook's own glossary; a deterministic sample o
 definitions for judging by hand (--sample); inference time on a 100-chapter book; median
 uncached adaptation of a 30 KB chapter; cache sharing over 10,000 synthetic learners.
 
-    .venv/bin/python bench/bench_inference.py [--corpus /work/shared/corpus] [--sample]
+    .venv/bin/python bench/bench_inference.py [--corpus ../shared/corpus] [--sample]
 """
 
 from __future__ import annotations
@@ -206,7 +206,9 @@ def sharing(docs: Path, learners: int = 10_000, seed: int = 7) -> tuple[float, f
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--corpus", type=Path, default=Path("/work/shared/corpus"))
+    parser.add_argument(
+        "--corpus", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "corpus"
+    )
     parser.add_argument("--sample", action="store_true", help="print 50 mined definitions")
     parser.add_argument("--learners", type=int, default=10_000)
     args = parser.parse_args()

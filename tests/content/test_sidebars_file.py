@@ -17,7 +17,10 @@ from tailored.content.sidebars_file import (
     read_sidebars,
 )
 
-CORPUS_SIDEBARS = Path("/work/shared/corpus/textbook-a/sidebars.js")
+# The shared corpus sits beside the clone (CI too): ../shared/corpus.
+CORPUS_SIDEBARS = (
+    Path(__file__).resolve().parents[3] / "shared" / "corpus" / "textbook-a" / "sidebars.js"
+)
 
 JS = """\
 // @ts-check

@@ -10,7 +10,8 @@ from tailored.content.loader import load_docs
 from tailored.personalization.library import library_from
 from tests.personalization.rules.helpers import adapt, profile
 
-CORPUS = Path("/work/shared/corpus")
+# The shared corpus sits beside the clone (CI too): ../shared/corpus.
+CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
 BOOKS = ["textbook-a", "textbook-b"]
 BEGINNER = profile(
     software_level="beginner",
