@@ -22,6 +22,7 @@ from pydantic_settings import (
 )
 
 from tailored.config.llm import LLMConfig
+from tailored.config.recommendations import RecommendationsConfig
 from tailored.config.translation import TranslationConfig
 
 # A secret that works out of the box in development and is refused in production.
@@ -81,6 +82,8 @@ class Settings(BaseSettings):
     llm_budget_seconds: float = Field(default=60.0, gt=0)
     # Chapters in other languages: human translations first, then machine translators.
     translation: TranslationConfig = Field(default_factory=TranslationConfig)
+    # What to read next (recommendations/): sources, weights, exclusions, diversity.
+    recommendations: RecommendationsConfig = Field(default_factory=RecommendationsConfig)
     auto_migrate: bool | None = None
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)

@@ -186,6 +186,16 @@ async def list_chapters(session: AsyncSession) -> tuple[Sequence[Chapter], dict[
     return await repo.list(), await repo.section_counts()
 
 
+async def library_with_sections(session: AsyncSession) -> Sequence[Chapter]:
+    """Every chapter in reading order with its sections (for indexes built per ingest)."""
+    return await ChapterRepository(session).list_with_sections()
+
+
+async def library_fingerprint(session: AsyncSession) -> tuple[int, str]:
+    """A cheap token that changes when the library does (see ChapterRepository.fingerprint)."""
+    return await ChapterRepository(session).fingerprint()
+
+
 async def chapter_count(session: AsyncSession) -> int:
     return await ChapterRepository(session).count()
 
