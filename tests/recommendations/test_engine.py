@@ -3,8 +3,6 @@ catalogue built from a small textbook (no database: the index is what requests r
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from tailored.config.recommendations import RecommendationsConfig
