@@ -31,6 +31,7 @@ LAYERS = [
     {"llm", "testing"},
     {"derived"},
     {"accounts", "profiles", "content"},
+    {"signals"},
     {"personalization"},
     {"translation", "analytics", "privacy", "web"},
 ]

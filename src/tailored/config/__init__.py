@@ -23,6 +23,7 @@ from pydantic_settings import (
 
 from tailored.config.llm import LLMConfig
 from tailored.config.recommendations import RecommendationsConfig
+from tailored.config.signals import SignalsConfig
 from tailored.config.translation import TranslationConfig
 
 # A secret that works out of the box in development and is refused in production.
@@ -84,6 +85,8 @@ class Settings(BaseSettings):
     translation: TranslationConfig = Field(default_factory=TranslationConfig)
     # What to read next (recommendations/): sources, weights, exclusions, diversity.
     recommendations: RecommendationsConfig = Field(default_factory=RecommendationsConfig)
+    # Learner events: weights, decay, batch size, the Segment event-name mapping.
+    signals: SignalsConfig = Field(default_factory=SignalsConfig)
     auto_migrate: bool | None = None
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)

@@ -22,9 +22,23 @@ from tailored.models.profiles import (
     Trait,
     TraitSource,
 )
+from tailored.models.signals import (
+    ContentPopularity,
+    Outbox,
+    SignalEvent,
+    SignalRollup,
+    SignalScore,
+    SiteKey,
+)
 from tailored.models.translation import MachineTranslation
 
 __all__ = [
+    "ContentPopularity",
+    "Outbox",
+    "SignalEvent",
+    "SignalRollup",
+    "SignalScore",
+    "SiteKey",
     "AuthToken",
     "Base",
     "Chapter",

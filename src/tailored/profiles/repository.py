@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import JSON, delete, select
@@ -21,6 +22,12 @@ class ProfileRepository:
 
     async def get(self, user_id: uuid.UUID) -> Profile | None:
         return await self.session.get(Profile, user_id)
+
+    async def get_many(self, user_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, Profile]:
+        if not user_ids:
+            return {}
+        rows = await self.session.scalars(select(Profile).where(Profile.user_id.in_(user_ids)))
+        return {p.user_id: p for p in rows}
 
     async def save(self, profile: Profile) -> Profile:
         """Insert a new profile or write the changes to a loaded one."""

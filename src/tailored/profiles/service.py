@@ -8,6 +8,7 @@ request body. Services only flush; the caller commits.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,6 +29,13 @@ async def get_profile(session: AsyncSession, user_id: uuid.UUID) -> ProfileOut:
     if profile is None:
         return ProfileOut(user_id=user_id)
     return ProfileOut.model_validate(profile)
+
+
+async def profiles_for(
+    session: AsyncSession, user_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, Profile]:
+    """The stored profiles of these users (users without one are left out)."""
+    return await ProfileRepository(session).get_many(user_ids)
 
 
 async def update_profile(

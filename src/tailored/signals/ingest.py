@@ -1,0 +1,201 @@
+"""Storing a batch of events in one transaction: dedup, view collapsing, then the event rows,
+per-item scores, rollups, popularity and outbox messages — a handful of statements per batch
+whatever its size."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tailored.config.signals import SignalsConfig
+from tailored.models.base import utcnow
+from tailored.signals import decay
+from tailored.signals.identity import ANYONE, user_of
+from tailored.signals.repository import SignalRepository
+from tailored.signals.schemas import IngestResult, Signal
+
+EVENTS_TOPIC = "events"
+
+
+def _unique(signals: Sequence[Signal]) -> tuple[list[Signal], int]:
+    """The first of each id in the batch; and how many repeats were dropped."""
+    seen: set[str] = set()
+    kept: list[Signal] = []
+    for s in signals:
+        if s.id not in seen:
+            seen.add(s.id)
+            kept.append(s)
+    return kept, len(signals) - len(kept)
+
+
+def _collapse_views(
+    signals: list[Signal], last_views: Mapping[tuple[str, str], datetime], window: timedelta
+) -> tuple[list[Signal], int]:
+    """Drop views within `window` of a kept view (stored or in this batch) of the same item.
+
+    Views are taken in time order per item, so a batch collapses the same way however it
+    was ordered; a stored view counts whichever side of it the new one falls."""
+    if window <= timedelta(0):
+        return signals, 0
+    views: dict[tuple[str, str], list[Signal]] = defaultdict(list)
+    for s in signals:
+        if s.type == "view" and s.content_id is not None:
+            views[(s.learner, s.content_id)].append(s)
+    dropped: set[str] = set()
+    for pair, items in views.items():
+        kept: list[datetime] = [last_views[pair]] if pair in last_views else []
+        for s in sorted(items, key=lambda x: (x.occurred_at, x.id)):
+            if any(abs(s.occurred_at - k) < window for k in kept):
+                dropped.add(s.id)
+            else:
+                kept.append(s.occurred_at)
+    if not dropped:
+        return signals, 0
+    return [s for s in signals if s.id not in dropped], len(dropped)
+
+
+def event_payload(s: Signal, weight: float) -> dict[str, Any]:
+    """The message the outbox relay publishes for an event (docs: the message format)."""
+    return {
+        "id": s.id,
+        "learner": s.learner,
+        "type": s.type,
+        "content_id": s.content_id,
+        "content_type": s.content_type,
+        "occurred_at": s.occurred_at.isoformat(),
+        "session_id": s.session_id,
+        "metadata": s.metadata,
+        "weight": weight,
+        "source": s.source,
+    }
+
+
+async def store(
+    session: AsyncSession,
+    signals: Sequence[Signal],
+    *,
+    config: SignalsConfig,
+    audiences: Mapping[str, str],
+    now: datetime | None = None,
+) -> IngestResult:
+    """Store new events and everything derived from them; `audiences` maps learners to the
+    audience their popularity counts in (learners not in it count only for everyone)."""
+    now = now or utcnow()
+    weights = config.all_weights()
+    repo = SignalRepository(session)
+    batch, repeats = _unique(signals)
+    pairs = {(s.learner, s.content_id) for s in batch if s.type == "view" and s.content_id}
+    last = await repo.last_views(pairs) if config.view_collapse_seconds else {}
+    batch, collapsed = _collapse_views(batch, last, timedelta(seconds=config.view_collapse_seconds))
+    if not batch:
+        return IngestResult(duplicates=repeats, collapsed=collapsed)
+    users = {s.learner: user_of(s.learner) for s in batch}
+    rows = [
+        {
+            "id": s.id,
+            "learner": s.learner,
+            "user_id": users[s.learner],
+            "type": s.type,
+            "content_id": s.content_id,
+            "content_type": s.content_type,
+            "session_id": s.session_id,
+            "metadata": s.metadata,
+            "weight": weights[s.type],
+            "occurred_at": s.occurred_at,
+            "received_at": now,
+            "source": s.source,
+        }
+        for s in batch
+    ]
+    new_ids = await repo.insert_events(rows)
+    stored = [s for s in batch if s.id in new_ids]
+    await _derive(repo, stored, config=config, users=users, audiences=audiences)
+    await repo.add_outbox(
+        [
+            {
+                "event_id": s.id,
+                "learner_key": s.learner,
+                "topic": EVENTS_TOPIC,
+                "payload": event_payload(s, weights[s.type]),
+                "created_at": now,
+            }
+            for s in stored
+        ]
+    )
+    return IngestResult(
+        inserted=len(stored),
+        duplicates=repeats + len(batch) - len(stored),
+        collapsed=collapsed,
+        stored=stored,
+    )
+
+
+async def _derive(
+    repo: SignalRepository,
+    stored: Sequence[Signal],
+    *,
+    config: SignalsConfig,
+    users: Mapping[str, uuid.UUID | None],
+    audiences: Mapping[str, str],
+) -> None:
+    weights = config.all_weights()
+    half_life = config.half_life_days
+    scores: dict[tuple[str, str], dict[str, Any]] = {}
+    rollups: dict[tuple[str, str, str], dict[str, Any]] = {}
+    popular: dict[tuple[str, str], dict[str, Any]] = {}
+    for s in stored:
+        w = weights[s.type]
+        key = (s.learner, s.content_type, s.type)
+        r = rollups.setdefault(
+            key,
+            {
+                "learner": s.learner,
+                "content_type": s.content_type,
+                "signal_type": s.type,
+                "user_id": users[s.learner],
+                "count": 0,
+                "total_weight": 0.0,
+                "last_seen": s.occurred_at,
+            },
+        )
+        r["count"] += 1
+        r["total_weight"] += w
+        r["last_seen"] = max(r["last_seen"], s.occurred_at)
+        if s.content_id is None:
+            continue
+        scaled = decay.scaled(w, s.occurred_at, half_life)
+        sc = scores.setdefault(
+            (s.learner, s.content_id),
+            {
+                "learner": s.learner,
+                "content_id": s.content_id,
+                "user_id": users[s.learner],
+                "content_type": s.content_type,
+                "scaled": 0.0,
+                "events": 0,
+                "last_seen": s.occurred_at,
+                "last_view_at": None,
+            },
+        )
+        sc["scaled"] += scaled
+        sc["events"] += 1
+        sc["last_seen"] = max(sc["last_seen"], s.occurred_at)
+        if s.type == "view":
+            prev = sc["last_view_at"]
+            sc["last_view_at"] = s.occurred_at if prev is None else max(prev, s.occurred_at)
+        if w > 0:
+            for audience in {ANYONE, audiences.get(s.learner, ANYONE)}:
+                p = popular.setdefault(
+                    (s.content_id, audience),
+                    {"content_id": s.content_id, "audience": audience, "scaled": 0.0, "events": 0},
+                )
+                p["scaled"] += scaled
+                p["events"] += 1
+    await repo.add_scores(list(scores.values()))
+    await repo.add_rollups(list(rollups.values()))
+    await repo.add_popularity(list(popular.values()))

@@ -1,0 +1,254 @@
+"""All SQL for learner signals: events, scores, rollups, popularity, the outbox."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select, text, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+
+from tailored.models import (
+    ContentPopularity,
+    Outbox,
+    SignalEvent,
+    SignalRollup,
+    SignalScore,
+)
+from tailored.models.base import Base
+
+# Statements carry at most this many rows (PostgreSQL's 32,767 bind parameters / 12 columns).
+_CHUNK = 2000
+
+
+def _chunks(rows: Sequence[dict[str, Any]]) -> Iterable[Sequence[dict[str, Any]]]:
+    for start in range(0, len(rows), _CHUNK):
+        yield rows[start : start + _CHUNK]
+
+
+class SignalRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.postgres = session.get_bind().dialect.name == "postgresql"
+
+    def _insert(self, model: type[Base]) -> postgresql.Insert | sqlite.Insert:
+        return postgresql.insert(model) if self.postgres else sqlite.insert(model)
+
+    def _greatest(self, a: ColumnElement[Any], b: ColumnElement[Any]) -> ColumnElement[Any]:
+        # SQLite's two-argument max() is NULL if either is; COALESCE keeps the other.
+        if self.postgres:
+            return func.greatest(a, b)
+        return func.max(func.coalesce(a, b), func.coalesce(b, a))
+
+    # --- writing ----------------------------------------------------------------------------
+
+    async def insert_events(self, rows: Sequence[dict[str, Any]]) -> set[str]:
+        """Insert events, ignoring ids already stored; the ids that were new."""
+        inserted: set[str] = set()
+        for chunk in _chunks(rows):
+            stmt = (
+                self._insert(SignalEvent)
+                .values(list(chunk))
+                .on_conflict_do_nothing(index_elements=[SignalEvent.id])
+                .returning(SignalEvent.id)
+            )
+            inserted.update((await self.session.scalars(stmt)).all())
+        return inserted
+
+    async def last_views(self, pairs: set[tuple[str, str]]) -> dict[tuple[str, str], datetime]:
+        """When each (learner, content) pair was last viewed, for the pairs that were."""
+        if not pairs:
+            return {}
+        found: dict[tuple[str, str], datetime] = {}
+        ordered = sorted(pairs)
+        for start in range(0, len(ordered), _CHUNK):
+            rows = await self.session.execute(
+                select(SignalScore.learner, SignalScore.content_id, SignalScore.last_view_at).where(
+                    tuple_(SignalScore.learner, SignalScore.content_id).in_(
+                        ordered[start : start + _CHUNK]
+                    ),
+                    SignalScore.last_view_at.is_not(None),
+                )
+            )
+            for learner, content_id, at in rows:
+                if at is not None:
+                    found[(learner, content_id)] = at
+        return found
+
+    async def add_scores(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Add to (learner, content) scores; one row per pair (the caller sums first)."""
+        table = SignalScore.__table__.c
+        for chunk in _chunks(rows):
+            ins = self._insert(SignalScore).values(list(chunk))
+            stmt = ins.on_conflict_do_update(
+                index_elements=[SignalScore.learner, SignalScore.content_id],
+                set_={
+                    "scaled": table.scaled + ins.excluded.scaled,
+                    "events": table.events + ins.excluded.events,
+                    "last_seen": self._greatest(table.last_seen, ins.excluded.last_seen),
+                    "last_view_at": self._greatest(table.last_view_at, ins.excluded.last_view_at),
+                },
+            )
+            await self.session.execute(stmt)
+
+    async def add_rollups(self, rows: Sequence[dict[str, Any]]) -> None:
+        table = SignalRollup.__table__.c
+        for chunk in _chunks(rows):
+            ins = self._insert(SignalRollup).values(list(chunk))
+            stmt = ins.on_conflict_do_update(
+                index_elements=[
+                    SignalRollup.learner,
+                    SignalRollup.content_type,
+                    SignalRollup.signal_type,
+                ],
+                set_={
+                    "count": table.count + ins.excluded.count,
+                    "total_weight": table.total_weight + ins.excluded.total_weight,
+                    "last_seen": self._greatest(table.last_seen, ins.excluded.last_seen),
+                },
+            )
+            await self.session.execute(stmt)
+
+    async def add_popularity(self, rows: Sequence[dict[str, Any]]) -> None:
+        table = ContentPopularity.__table__.c
+        for chunk in _chunks(rows):
+            ins = self._insert(ContentPopularity).values(list(chunk))
+            stmt = ins.on_conflict_do_update(
+                index_elements=[ContentPopularity.content_id, ContentPopularity.audience],
+                set_={
+                    "scaled": table.scaled + ins.excluded.scaled,
+                    "events": table.events + ins.excluded.events,
+                },
+            )
+            await self.session.execute(stmt)
+
+    async def add_outbox(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Queue messages for the relay; a message whose id is queued already is not repeated."""
+        for chunk in _chunks(rows):
+            stmt = (
+                self._insert(Outbox)
+                .values(list(chunk))
+                .on_conflict_do_nothing(index_elements=[Outbox.event_id])
+            )
+            await self.session.execute(stmt)
+
+    # --- reading ----------------------------------------------------------------------------
+
+    async def content_with_type(
+        self, learner: str, kind: str, *, since: datetime | None = None
+    ) -> list[tuple[str, datetime]]:
+        """(content id, latest occurred_at) of the learner's events of one type, newest first."""
+        stmt = (
+            select(SignalEvent.content_id, func.max(SignalEvent.occurred_at).label("at"))
+            .where(
+                SignalEvent.learner == learner,
+                SignalEvent.type == kind,
+                SignalEvent.content_id.is_not(None),
+            )
+            .group_by(SignalEvent.content_id)
+            .order_by(text("at DESC"), SignalEvent.content_id)
+        )
+        if since is not None:
+            stmt = stmt.where(SignalEvent.occurred_at >= since)
+        return [(str(c), at) for c, at in (await self.session.execute(stmt)).all()]
+
+    async def scores(
+        self, learner: str, content_ids: Sequence[str] | None = None
+    ) -> list[SignalScore]:
+        stmt = select(SignalScore).where(SignalScore.learner == learner)
+        if content_ids is not None:
+            stmt = stmt.where(SignalScore.content_id.in_(list(content_ids)))
+        return list(await self.session.scalars(stmt.order_by(SignalScore.content_id)))
+
+    async def rollups(self, learner: str) -> list[SignalRollup]:
+        stmt = (
+            select(SignalRollup)
+            .where(SignalRollup.learner == learner)
+            .order_by(SignalRollup.content_type, SignalRollup.signal_type)
+        )
+        return list(await self.session.scalars(stmt))
+
+    async def popularity(self, audience: str, limit: int | None) -> list[tuple[str, float]]:
+        stmt = (
+            select(ContentPopularity.content_id, ContentPopularity.scaled)
+            .where(ContentPopularity.audience == audience)
+            .order_by(ContentPopularity.scaled.desc(), ContentPopularity.content_id)
+        )
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        return [(str(c), float(s)) for c, s in (await self.session.execute(stmt)).all()]
+
+    async def events(self, learner: str, *, limit: int | None = None) -> list[SignalEvent]:
+        stmt = (
+            select(SignalEvent)
+            .where(SignalEvent.learner == learner)
+            .order_by(SignalEvent.occurred_at.desc(), SignalEvent.id)
+        )
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        return list(await self.session.scalars(stmt))
+
+    async def recomputed_rollups(self, learner: str | None = None) -> list[dict[str, Any]]:
+        """The rollups computed afresh from raw events (the dashboard view's query)."""
+        stmt = select(
+            SignalEvent.learner,
+            SignalEvent.content_type,
+            SignalEvent.type.label("signal_type"),
+            func.count().label("count"),
+            func.sum(SignalEvent.weight).label("total_weight"),
+            func.max(SignalEvent.occurred_at).label("last_seen"),
+        ).group_by(SignalEvent.learner, SignalEvent.content_type, SignalEvent.type)
+        if learner is not None:
+            stmt = stmt.where(SignalEvent.learner == learner)
+        return [dict(r._mapping) for r in (await self.session.execute(stmt)).all()]
+
+    async def refresh_rollup_view(self) -> None:
+        """Refresh the dashboards' view (PostgreSQL; on SQLite it is a plain view)."""
+        if self.postgres:
+            await self.session.execute(
+                text("REFRESH MATERIALIZED VIEW CONCURRENTLY user_signal_rollups")
+            )
+
+    async def view_rows(self) -> list[dict[str, Any]]:
+        rows = await self.session.execute(
+            text(
+                "SELECT learner, content_type, signal_type, count, total_weight"
+                " FROM user_signal_rollups"
+            )
+        )
+        return [dict(r._mapping) for r in rows.all()]
+
+    # --- one learner's rows as a whole --------------------------------------------------------
+
+    async def move_events(self, source: str, target: str, user_id: Any) -> int:
+        result = await self.session.execute(
+            update(SignalEvent)
+            .where(SignalEvent.learner == source)
+            .values(learner=target, user_id=user_id)
+        )
+        return int(getattr(result, "rowcount", 0))
+
+    async def take_scores(self, learner: str) -> list[SignalScore]:
+        rows = await self.scores(learner)
+        await self.session.execute(delete(SignalScore).where(SignalScore.learner == learner))
+        return rows
+
+    async def take_rollups(self, learner: str) -> list[SignalRollup]:
+        rows = await self.rollups(learner)
+        await self.session.execute(delete(SignalRollup).where(SignalRollup.learner == learner))
+        return rows
+
+    async def delete_learner(self, learner: str) -> int:
+        """Every event, score, rollup and unpublished message of one learner; events removed."""
+        result = await self.session.execute(
+            delete(SignalEvent).where(SignalEvent.learner == learner)
+        )
+        await self.session.execute(delete(SignalScore).where(SignalScore.learner == learner))
+        await self.session.execute(delete(SignalRollup).where(SignalRollup.learner == learner))
+        await self.session.execute(
+            delete(Outbox).where(Outbox.learner_key == learner, Outbox.published_at.is_(None))
+        )
+        return int(getattr(result, "rowcount", 0))
