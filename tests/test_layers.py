@@ -33,6 +33,7 @@ LAYERS = [
     {"accounts", "profiles", "content"},
     {"signals"},
     {"personalization"},
+    {"recommendations"},
     {"translation", "analytics", "privacy", "web"},
 ]
 RANK = {name: i for i, layer in enumerate(LAYERS) for name in layer}

@@ -26,6 +26,7 @@ from tailored.openapi import install as install_openapi
 from tailored.personalization.endpoints import router as personalization_router
 from tailored.privacy.endpoints import router as privacy_router
 from tailored.profiles.endpoints import router as profiles_router
+from tailored.recommendations.endpoints import router as recommendations_router
 from tailored.state import AppState
 from tailored.translation.endpoints import router as translation_router
 from tailored.web.endpoints import router as web_router
@@ -75,6 +76,7 @@ def create_app(settings: Settings, *, state: AppState | None = None) -> FastAPI:
         privacy_router,
         profiles_router,
         personalization_router,
+        recommendations_router,
         analytics_router,
         web_router,
         translation_router,

@@ -3,6 +3,8 @@ catalogue built from a small textbook (no database: the index is what requests r
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tailored.config.recommendations import RecommendationsConfig
@@ -30,7 +32,7 @@ def recommend(
     index: Index,
     *,
     history: History | None = None,
-    profile: dict[str, object] | None = None,
+    profile: dict[str, Any] | None = None,
     popular: Popular | None = None,
     exclude: tuple[str, ...] = (),
     n: int = 10,

@@ -22,8 +22,6 @@ class SourceWeights(BaseModel):
 class RecommendationsConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    # The most items one request may ask for (`n`).
-    max_items: int = Field(default=50, ge=1, le=500)
     # Similar items kept per item, computed once per content generation (TF-IDF, cosine).
     neighbours: int = Field(default=20, ge=1, le=200)
     # Pairs less similar than this are not "similar content".

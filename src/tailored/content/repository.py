@@ -38,9 +38,7 @@ class ChapterRepository:
     async def fingerprint(self) -> tuple[int, str]:
         """(count, newest update): changes whenever a chapter is added, edited, moved or removed
         next to an addition; a one-row read to tell whether the library moved."""
-        row = (
-            await self.session.execute(select(func.count(), func.max(Chapter.updated_at)))
-        ).one()
+        row = (await self.session.execute(select(func.count(), func.max(Chapter.updated_at)))).one()
         return int(row[0] or 0), str(row[1])
 
     async def hashes(self) -> dict[str, tuple[str, str]]:

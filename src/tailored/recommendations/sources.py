@@ -8,17 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final, Literal, get_args
 
 from tailored.recommendations.catalog import Catalogue, Item, normalize_tag
 from tailored.recommendations.similarity import Neighbours
 
-NEXT_IN_ORDER = "next_in_order"
-BECAUSE_COMPLETED = "because_completed"
-SIMILAR = "similar"
-POPULAR = "popular"
-COLD_START = "cold_start"
-SOURCES = (NEXT_IN_ORDER, BECAUSE_COMPLETED, SIMILAR, POPULAR, COLD_START)
+SourceName = Literal["next_in_order", "because_completed", "similar", "popular", "cold_start"]
+NEXT_IN_ORDER: Final = "next_in_order"
+BECAUSE_COMPLETED: Final = "because_completed"
+SIMILAR: Final = "similar"
+POPULAR: Final = "popular"
+COLD_START: Final = "cold_start"
+SOURCES: tuple[SourceName, ...] = get_args(SourceName)
 
 # How many of the latest completions / most engaged items seed the similarity sources.
 SEEDS = 3
@@ -30,7 +31,7 @@ COLD_START_ITEMS = 20
 class Candidate:
     item: Item
     score: float  # 0..1 within its source
-    source: str
+    source: SourceName
     reason: str
 
 
@@ -80,7 +81,7 @@ def _around(
     catalogue: Catalogue,
     neighbours: Sequence[Neighbours],
     seeds: Sequence[str],
-    source: str,
+    source: SourceName,
     reason: str,
 ) -> list[Candidate]:
     found: list[Candidate] = []
