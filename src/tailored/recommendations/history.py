@@ -11,38 +11,37 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tailored.config.signals import SignalsConfig
 from tailored.kit.db import transaction
+from tailored.models import Profile
+from tailored.profiles.schemas import ProfileData
+from tailored.recommendations.repository import learner_facts
 from tailored.recommendations.sources import SEEDS, History, Popular
 from tailored.signals import service as signals
+from tailored.signals.identity import audience_of
 from tailored.signals.schemas import Signal
 
 # Popular items read per audience (the list is blended, then filtered by exclusions).
 POPULAR_DEPTH = 100
 
 
-async def read_history(
-    session: AsyncSession, learner: str, *, config: SignalsConfig, served_within: timedelta
-) -> History:
-    completed = await signals.completed(session, learner)
-    skipped = await signals.skipped(session, learner)
-    served = await signals.recently_served(session, learner, within=served_within)
-    scores = await signals.item_scores(session, learner, config=config)
-    done = set(completed)
-    engaged = [
-        key
-        for key, value in sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
-        if value > 0 and key not in done
-    ]
+async def read_history(session: AsyncSession, learner: str, *, served_within: timedelta) -> History:
+    facts = await learner_facts(
+        session, learner, served_since=datetime.now(UTC) - served_within, engaged=4 * SEEDS
+    )
+    done = set(facts.completed)
     return History(
-        completed=tuple(completed),
-        engaged=tuple(engaged[: 2 * SEEDS]),
-        skipped=frozenset(skipped),
-        served=frozenset(served),
+        completed=tuple(facts.completed),
+        engaged=tuple(c for c in facts.engaged if c not in done)[: 2 * SEEDS],
+        skipped=frozenset(facts.skipped),
+        served=frozenset(facts.served),
     )
 
 
-async def audience_of_user(session: AsyncSession, user_id: uuid.UUID | None) -> str | None:
-    """The audience popularity is counted per; None for a learner without an account."""
-    return None if user_id is None else await signals.audience_for(session, user_id)
+def audience_of_profile(profile: ProfileData | None) -> str | None:
+    """The audience popularity is counted per (signals' own rule); None without an account."""
+    if profile is None:
+        return None
+    row = Profile(software_level=profile.software_level, hardware_level=profile.hardware_level)
+    return audience_of(row)
 
 
 async def read_popular(

@@ -20,7 +20,7 @@ from tailored.kit.db import transaction
 from tailored.personalization import service as personalization
 from tailored.recommendations.engine import Recommender
 from tailored.recommendations.history import (
-    audience_of_user,
+    audience_of_profile,
     read_history,
     read_popular,
     record_served,
@@ -46,16 +46,13 @@ async def _learner_facts(
 ) -> tuple[History, Interests, Popular]:
     config = settings.recommendations
     history = await read_history(
-        session,
-        learner,
-        config=settings.signals,
-        served_within=timedelta(seconds=config.served_window_seconds),
+        session, learner, served_within=timedelta(seconds=config.served_window_seconds)
     )
-    interests = Interests()
+    profile = None
     if user_id is not None:
         profile = await personalization.profile_data(session, cache, user_id)
-        interests = Interests.from_profile(profile.model_dump(mode="json"))
-    audience = await audience_of_user(session, user_id)
+    interests = Interests.from_profile(profile.model_dump(mode="json") if profile else None)
+    audience = audience_of_profile(profile)
     slot = audience or "*"
     ranked = recommender.cached_popular(slot)
     if ranked is None:
