@@ -27,6 +27,8 @@ from tailored.personalization.endpoints import router as personalization_router
 from tailored.privacy.endpoints import router as privacy_router
 from tailored.profiles.endpoints import router as profiles_router
 from tailored.recommendations.endpoints import router as recommendations_router
+from tailored.signals.endpoints import router as signals_router
+from tailored.signals.segment.endpoints import router as segment_router
 from tailored.state import AppState
 from tailored.translation.endpoints import router as translation_router
 from tailored.web.endpoints import router as web_router
@@ -75,6 +77,8 @@ def create_app(settings: Settings, *, state: AppState | None = None) -> FastAPI:
         accounts_router,
         privacy_router,
         profiles_router,
+        signals_router,
+        segment_router,
         personalization_router,
         recommendations_router,
         analytics_router,

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -17,6 +20,7 @@ from tailored.personalization.adapter import Adapter
 from tailored.personalization.adapters import build_adapter
 from tailored.personalization.engine import Personalizer
 from tailored.recommendations.engine import Recommender
+from tailored.signals import structures
 from tailored.translation.engine import Translator
 
 
@@ -36,6 +40,8 @@ class AppState:
     recommender: Recommender = field(default_factory=Recommender)
     # The configured language-model providers in fallback order; None: LLM features off.
     llm: ProviderChain | None = None
+    # Run after a sign-in, off the response path (signals warms the learner's cache entries).
+    login_hooks: list[Callable[[uuid.UUID], Awaitable[None]]] = field(default_factory=list)
 
     @classmethod
     def build(
@@ -55,7 +61,9 @@ class AppState:
             max_overflow=settings.database_max_overflow,
         )
         sessionmaker = sessionmaker or create_sessionmaker(engine)
-        cache = cache or create_cache(settings.cache_url, namespace=settings.cache_namespace)
+        # `is None`, not `or`: an empty MemoryCache is falsy (it has a length).
+        if cache is None:
+            cache = create_cache(settings.cache_url, namespace=settings.cache_namespace)
         recorder = Recorder(sessionmaker)
         llm = llm or build_chain(settings.llm)
         adapter = adapter or build_adapter(
@@ -64,7 +72,7 @@ class AppState:
             prompts_dir=settings.llm_prompts_dir,
             budget_seconds=settings.llm_budget_seconds,
         )
-        return cls(
+        built = cls(
             settings=settings,
             engine=engine,
             sessionmaker=sessionmaker,
@@ -88,6 +96,10 @@ class AppState:
             ),
             llm=llm,
         )
+        built.login_hooks.append(
+            partial(structures.warm, sessionmaker, cache, config=settings.signals)
+        )
+        return built
 
     async def close(self) -> None:
         await self.recorder.stop()

@@ -74,7 +74,9 @@ async def register(body: RegisterIn, state: StateDep) -> UserOut:
 
 
 @router.post("/auth/login", responses=error_responses(InvalidCredentials, TooManyAttempts))
-async def login(body: LoginIn, request: Request, state: StateDep) -> TokenOut:
+async def login(
+    body: LoginIn, request: Request, state: StateDep, background: BackgroundTasks
+) -> TokenOut:
     """Exchange email and password for a bearer token that expires (failures back off: 429)."""
     # The peer address; behind a reverse proxy, uvicorn's --forwarded-allow-ips makes it the
     # learner's rather than the proxy's.
@@ -90,6 +92,8 @@ async def login(body: LoginIn, request: Request, state: StateDep) -> TokenOut:
     )
     async with transaction(state.sessionmaker, write=True) as session:
         token, expires_at = await service.issue_token(session, state.settings, user)
+    for hook in state.login_hooks:
+        background.add_task(hook, user.id)
     return TokenOut(access_token=token, expires_at=expires_at)
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tailored.models import AuthToken, Role, User
+from tailored.models import AuthToken, Outbox, Role, User
 
 
 class UserRepository:
@@ -17,6 +18,12 @@ class UserRepository:
 
     async def get(self, user_id: uuid.UUID) -> User | None:
         return await self.session.get(User, user_id)
+
+    async def existing(self, user_ids: Collection[uuid.UUID]) -> set[uuid.UUID]:
+        if not user_ids:
+            return set()
+        rows = await self.session.scalars(select(User.id).where(User.id.in_(list(user_ids))))
+        return set(rows)
 
     async def get_by_email(self, email: str) -> User | None:
         result = await self.session.execute(select(User).where(User.email == email))
@@ -33,8 +40,21 @@ class UserRepository:
         )
 
     async def delete(self, user: User) -> None:
-        # Rows that reference the user go by ON DELETE CASCADE in the database.
+        # Rows that reference the user go by ON DELETE CASCADE in the database. Messages not
+        # yet published carry the learner's data: they go too, and the event stream is told.
         await self.session.execute(delete(User).where(User.id == user.id))
+        learner = str(user.id)
+        await self.session.execute(
+            delete(Outbox).where(Outbox.learner_key == learner, Outbox.published_at.is_(None))
+        )
+        self.session.add(
+            Outbox(
+                event_id=f"account_deleted:{learner}",
+                learner_key=learner,
+                topic="learners",
+                payload={"kind": "account_deleted", "user_id": learner},
+            )
+        )
         self.session.expunge(user)
 
     async def list(self, *, limit: int, offset: int) -> tuple[list[User], int]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -20,6 +21,7 @@ from tailored.errors import EmailTaken, InvalidCredentials, NotAuthenticated, Un
 from tailored.kit.cache import Cache
 from tailored.kit.db import transaction
 from tailored.models import AuthToken, Role, User
+from tailored.models.signals import user_cache_keys
 
 
 def _check_password_policy(password: str, settings: Settings) -> None:
@@ -187,6 +189,13 @@ async def cached_user_for_token(settings: Settings, cache: Cache, token: str) ->
     )
 
 
+async def existing_user_ids(
+    session: AsyncSession, user_ids: Collection[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Which of these ids are accounts."""
+    return await UserRepository(session).existing(user_ids)
+
+
 async def reload(session: AsyncSession, user: User) -> User:
     fresh = await UserRepository(session).get(user.id)
     if fresh is None:
@@ -197,6 +206,7 @@ async def reload(session: AsyncSession, user: User) -> User:
 async def forget_user(cache: Cache, user_id: uuid.UUID) -> None:
     """Drop everything cached about a user (after a password change or deletion)."""
     await cache.invalidate_tags(user_tag(user_id))
+    await cache.delete(*user_cache_keys(user_id))
 
 
 async def logout(session: AsyncSession, settings: Settings, cache: Cache, token: str) -> None:

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from tailored import __version__
-from tailored.cli import cache, content, db, ops, personalize, serve, translate, users
+from tailored.cli import cache, content, db, ops, personalize, serve, signals, translate, users
 from tailored.cli.common import EXIT_CODES_HELP, CliGroup
 
 app = typer.Typer(
@@ -65,4 +65,6 @@ app.command("stats")(ops.stats)
 app.add_typer(cache.app, name="cache")
 app.add_typer(db.app, name="db")
 app.add_typer(users.app, name="users")
+app.add_typer(signals.keys_app, name="keys")
+app.add_typer(signals.rollups_app, name="rollups")
 translate.register(app)

@@ -46,6 +46,23 @@ class ChapterRepository:
         rows = await self.session.execute(select(Chapter.id, Chapter.source_hash, Chapter.path))
         return {cid: (h, p) for cid, h, p in rows}
 
+    async def ids_for(self, names: Sequence[str]) -> dict[str, str]:
+        """name → chapter id, for names that are a chapter's id or its slug."""
+        if not names:
+            return {}
+        wanted = list(set(names))
+        rows = await self.session.execute(
+            select(Chapter.id, Chapter.slug).where(
+                (Chapter.id.in_(wanted)) | (Chapter.slug.in_(wanted))
+            )
+        )
+        found: dict[str, str] = {}
+        for cid, slug in rows:
+            if slug is not None and slug in wanted:
+                found.setdefault(slug, cid)
+            found[cid] = cid
+        return found
+
     async def count(self) -> int:
         return int(await self.session.scalar(select(func.count()).select_from(Chapter)) or 0)
 

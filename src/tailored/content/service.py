@@ -196,6 +196,12 @@ async def library_fingerprint(session: AsyncSession) -> tuple[int, str]:
     return await ChapterRepository(session).fingerprint()
 
 
+async def chapter_ids_for(session: AsyncSession, names: Sequence[str]) -> dict[str, str]:
+    """Which of `names` name a chapter (by id, or by Docusaurus slug without its leading
+    slash): name → chapter id."""
+    return await ChapterRepository(session).ids_for(names)
+
+
 async def chapter_count(session: AsyncSession) -> int:
     return await ChapterRepository(session).count()
 

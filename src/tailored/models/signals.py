@@ -123,3 +123,21 @@ class Outbox(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True, default=None)
+
+
+def preferences_cache_key(user_id: uuid.UUID) -> str:
+    """The learner's preferences snapshot in the cache (a hash of high-confidence traits,
+    tailored.signals.structures); profiles drop it on every change."""
+    return f"prefs:{user_id}"
+
+
+def user_cache_keys(user_id: uuid.UUID) -> tuple[str, ...]:
+    """Every signals cache key of an account, for accounts to drop when the account goes
+    (tailored.signals.structures names them; session lists go with their TTL)."""
+    learner = str(user_id)
+    return (
+        preferences_cache_key(user_id),
+        f"sig:seen:{learner}",
+        f"sig:flags:{learner}",
+        f"sig:embedding:{learner}",
+    )

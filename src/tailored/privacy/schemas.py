@@ -16,3 +16,5 @@ class ExportOut(BaseModel):
     traits: list[TraitOut]
     personalizations: list[dict[str, Any]]
     reading_modes: list[dict[str, Any]]
+    # Learner events, per-item scores and rollups (traits are above).
+    signals: dict[str, Any]

@@ -12,6 +12,7 @@ from tailored.models import User
 from tailored.personalization import service as personalization
 from tailored.privacy.schemas import ExportOut
 from tailored.profiles import service as profiles
+from tailored.signals import service as signals
 
 
 async def export(session: AsyncSession, user: User) -> ExportOut:
@@ -24,4 +25,5 @@ async def export(session: AsyncSession, user: User) -> ExportOut:
         traits=data["traits"],
         personalizations=history,
         reading_modes=modes,
+        signals=await signals.export_for_user(session, user.id),
     )

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Path, Response, status
@@ -28,6 +29,14 @@ _ME = error_responses(NotAuthenticated)
 _ADMIN = error_responses(NotAuthenticated, AdminRequired, UserNotFound)
 
 
+async def _forget_preferences(
+    cache: CacheDep, background: BackgroundTasks, user_id: uuid.UUID
+) -> None:
+    key = service.preferences_cache_key(user_id)
+    await cache.delete(key)
+    background.add_task(cache.delete, key)
+
+
 @router.get("/me/profile", responses=_ME)
 async def get_my_profile(user: CurrentUser, session: SessionDep) -> ProfileOut:
     """My learner profile; empty, with profile_completed false, until first written."""
@@ -43,10 +52,10 @@ async def update_my_profile(
     background: BackgroundTasks,
 ) -> ProfileOut:
     """Change the fields sent (null clears, [] empties a list); others are kept."""
-    key = service.profile_cache_key(user.id)
+    keys = (service.profile_cache_key(user.id), service.preferences_cache_key(user.id))
     # Dropped now and again after the commit, so a racing read cannot re-cache the old one.
-    await cache.delete(key)
-    background.add_task(cache.delete, key)
+    await cache.delete(*keys)
+    background.add_task(cache.delete, *keys)
     return await service.update_profile(session, user.id, body)
 
 
@@ -64,9 +73,16 @@ async def list_my_traits(user: CurrentUser, session: SessionDep) -> list[TraitOu
     },
 )
 async def put_my_trait(
-    key: TraitKeyPath, body: TraitIn, user: CurrentUser, session: SessionDep, response: Response
+    key: TraitKeyPath,
+    body: TraitIn,
+    user: CurrentUser,
+    session: SessionDep,
+    cache: CacheDep,
+    background: BackgroundTasks,
+    response: Response,
 ) -> TraitOut:
     """Create (201) or replace (200) one of my traits."""
+    await _forget_preferences(cache, background, user.id)
     trait, created = await service.put_trait(session, user.id, key, body)
     if created:
         response.status_code = status.HTTP_201_CREATED
@@ -78,8 +94,16 @@ async def put_my_trait(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=error_responses(NotAuthenticated, TraitNotFound),
 )
-async def delete_my_trait(key: TraitKeyPath, user: CurrentUser, session: SessionDep) -> Response:
-    """Forget one of my traits."""
+async def delete_my_trait(
+    key: TraitKeyPath,
+    user: CurrentUser,
+    session: SessionDep,
+    cache: CacheDep,
+    background: BackgroundTasks,
+) -> Response:
+    """Forget one of my traits (inferred ones too: they are not inferred again from the same
+    signals unless new ones arrive)."""
+    await _forget_preferences(cache, background, user.id)
     await service.delete_trait(session, user.id, key)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tailored.errors import TraitNotFound
-from tailored.models import Profile, Trait
+from tailored.models import Outbox, Profile, Trait, TraitSource
+from tailored.models.signals import preferences_cache_key
 from tailored.profiles.repository import ProfileRepository, TraitRepository
 from tailored.profiles.schemas import ProfileExport, ProfileOut, ProfilePatch, TraitIn, TraitOut
 
@@ -21,6 +23,24 @@ from tailored.profiles.schemas import ProfileExport, ProfileOut, ProfilePatch, T
 def profile_cache_key(user_id: uuid.UUID) -> str:
     """Where the personalization hot path keeps this user's profile for a minute."""
     return f"profile:{user_id}"
+
+
+__all__ = ["preferences_cache_key"]  # re-exported: the endpoints and signals use it here
+
+PROFILES_TOPIC = "profiles"
+
+
+def _announce(session: AsyncSession, user_id: uuid.UUID, change: str, data: Any) -> None:
+    """Queue the change for the event stream in the same transaction (the outbox relay
+    publishes it after commit)."""
+    session.add(
+        Outbox(
+            event_id=f"{change}:{user_id}:{uuid.uuid4().hex}",
+            learner_key=str(user_id),
+            topic=PROFILES_TOPIC,
+            payload={"kind": change, "user_id": str(user_id), "data": data},
+        )
+    )
 
 
 async def get_profile(session: AsyncSession, user_id: uuid.UUID) -> ProfileOut:
@@ -56,7 +76,9 @@ async def update_profile(
     for name, value in patch.changes().items():
         setattr(profile, name, value)
     await profiles.save(profile)
-    return ProfileOut.model_validate(profile)
+    out = ProfileOut.model_validate(profile)
+    _announce(session, user_id, "profile_changed", out.model_dump(mode="json"))
+    return out
 
 
 async def list_traits(session: AsyncSession, user_id: uuid.UUID) -> list[TraitOut]:
@@ -75,12 +97,36 @@ async def put_trait(
     trait: Trait = await traits.upsert(
         user_id, key, value=body.value, confidence=body.confidence, source=body.source
     )
-    return TraitOut.model_validate(trait), created
+    out = TraitOut.model_validate(trait)
+    _announce(session, user_id, "trait_changed", out.model_dump(mode="json"))
+    return out, created
+
+
+async def infer_trait(
+    session: AsyncSession, user_id: uuid.UUID, key: str, *, value: Any, confidence: float
+) -> TraitOut | None:
+    """Record a trait inferred from signals (source inferred). An answer the learner gave
+    (any other source) is never replaced; an inferred one only by a more confident guess.
+    None when nothing changed."""
+    traits = TraitRepository(session)
+    existing = await traits.get(user_id, key)
+    if existing is not None and (
+        existing.source is not TraitSource.inferred
+        or (existing.value == value and existing.confidence >= confidence)
+    ):
+        return None
+    trait = await traits.upsert(
+        user_id, key, value=value, confidence=confidence, source=TraitSource.inferred
+    )
+    out = TraitOut.model_validate(trait)
+    _announce(session, user_id, "trait_inferred", out.model_dump(mode="json"))
+    return out
 
 
 async def delete_trait(session: AsyncSession, user_id: uuid.UUID, key: str) -> None:
     if not await TraitRepository(session).delete(user_id, key):
         raise TraitNotFound()
+    _announce(session, user_id, "trait_removed", {"key": key})
 
 
 async def export_for_user(session: AsyncSession, user_id: uuid.UUID) -> ProfileExport:

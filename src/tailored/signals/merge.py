@@ -17,7 +17,7 @@ MERGE_TOPIC = "learners"
 
 
 def _score_rows(
-    rows: Sequence[SignalScore], target: str, user_id: uuid.UUID
+    rows: Sequence[SignalScore], target: str, user_id: uuid.UUID | None
 ) -> list[dict[str, Any]]:
     return [
         {
@@ -35,7 +35,7 @@ def _score_rows(
 
 
 def _rollup_rows(
-    rows: Sequence[SignalRollup], target: str, user_id: uuid.UUID
+    rows: Sequence[SignalRollup], target: str, user_id: uuid.UUID | None
 ) -> list[dict[str, Any]]:
     return [
         {
@@ -51,7 +51,7 @@ def _rollup_rows(
     ]
 
 
-async def merge(session: AsyncSession, source: str, target: str, user_id: uuid.UUID) -> int:
+async def merge(session: AsyncSession, source: str, target: str, user_id: uuid.UUID | None) -> int:
     """Events change owner; scores and rollups are added into the target's (sums, so exact)."""
     repo = SignalRepository(session)
     moved = await repo.move_events(source, target, user_id)

@@ -17,6 +17,7 @@ from tailored.models import (
     SignalEvent,
     SignalRollup,
     SignalScore,
+    SiteKey,
 )
 from tailored.models.base import Base
 
@@ -252,3 +253,45 @@ class SignalRepository:
             delete(Outbox).where(Outbox.learner_key == learner, Outbox.published_at.is_(None))
         )
         return int(getattr(result, "rowcount", 0))
+
+
+class SiteKeyRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, key: SiteKey) -> SiteKey:
+        self.session.add(key)
+        await self.session.flush()
+        return key
+
+    async def by_name(self, name: str) -> SiteKey | None:
+        found = await self.session.scalars(select(SiteKey).where(SiteKey.name == name))
+        return found.one_or_none()
+
+    async def by_hash(self, key_hash: str) -> SiteKey | None:
+        found = await self.session.scalars(select(SiteKey).where(SiteKey.key_hash == key_hash))
+        return found.one_or_none()
+
+    async def all(self) -> list[SiteKey]:
+        return list(await self.session.scalars(select(SiteKey).order_by(SiteKey.name)))
+
+
+async def count_matching(
+    session: AsyncSession,
+    learner: str,
+    kind: str,
+    *,
+    content_contains: str | None = None,
+    metadata: tuple[str, str] | None = None,
+) -> int:
+    """How many of a learner's events of one type match (for inferred traits)."""
+    stmt = (
+        select(func.count())
+        .select_from(SignalEvent)
+        .where(SignalEvent.learner == learner, SignalEvent.type == kind)
+    )
+    if content_contains is not None:
+        stmt = stmt.where(SignalEvent.content_id.contains(content_contains, autoescape=True))
+    if metadata is not None:
+        stmt = stmt.where(SignalEvent.meta[metadata[0]].as_string() == metadata[1])
+    return int(await session.scalar(stmt) or 0)

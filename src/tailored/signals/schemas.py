@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -32,7 +33,7 @@ class EventIn(BaseModel):
 class EventBatch(BaseModel):
     """The envelope; items are validated one by one so one bad item does not sink the rest."""
 
-    events: list[dict[str, Any]]
+    events: list[Any]
 
 
 class ItemError(BaseModel):
@@ -101,3 +102,5 @@ class IngestResult:
     # What the caller does after commit: remember these ids in the dedup set, per learner,
     # and the content each session saw.
     stored: list[Signal] = field(default_factory=list)
+    # Accounts whose inferred traits changed (their preferences snapshot is dropped).
+    inferred_for: set[uuid.UUID] = field(default_factory=set)

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tailored.config.signals import SignalsConfig
 from tailored.models.base import utcnow
 from tailored.profiles import service as profiles
-from tailored.signals import decay, ingest
+from tailored.signals import decay, ingest, traits
 from tailored.signals import merge as merging
 from tailored.signals.identity import ANYONE, audience_of, learner_for_user, user_of
 from tailored.signals.repository import SignalRepository
@@ -69,7 +69,9 @@ async def record_events(
         for s in signals
         if (u := user_of(s.learner)) is not None
     }
-    return await ingest.store(session, signals, config=config, audiences=audiences, now=now)
+    result = await ingest.store(session, signals, config=config, audiences=audiences, now=now)
+    result.inferred_for = await traits.infer(session, result.stored)
+    return result
 
 
 # --- reads for other domains -----------------------------------------------------------------
@@ -186,15 +188,13 @@ async def recent_events(session: AsyncSession, learner: str, *, limit: int = 100
 # --- accounts ----------------------------------------------------------------------------------
 
 
-async def merge_learner(
-    session: AsyncSession, source: str, user_id: uuid.UUID, *, config: SignalsConfig
-) -> int:
-    """Move an anonymous visitor's (or a site user's) events, scores and rollups to an
-    account; the number of events moved. Scores add up: forward decay makes that exact."""
-    target = learner_for_user(user_id)
+async def merge_learner(session: AsyncSession, source: str, target: str) -> int:
+    """Move an anonymous visitor's events, scores and rollups to another learner (an account,
+    or a site's user) when they sign in; the number of events moved. Scores add up: forward
+    decay makes that exact."""
     if source == target:
         return 0
-    return await merging.merge(session, source, target, user_id)
+    return await merging.merge(session, source, target, user_of(target))
 
 
 async def export_for_user(session: AsyncSession, user_id: uuid.UUID) -> dict[str, Any]:
