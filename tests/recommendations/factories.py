@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tailored.content import service as content
+from tailored.signals import keys
 from tailored.signals import service as signals
 from tailored.signals.schemas import Signal
 from tailored.state import AppState
@@ -21,13 +22,21 @@ async def ingest_book(state: AppState, root: Path) -> None:
         await session.commit()
 
 
-async def record(state: AppState, *, user_id: uuid.UUID, kind: str, content_ids: list[str]) -> None:
-    """Events of one type by an account, a minute apart, the last one the latest."""
+async def record(
+    state: AppState,
+    *,
+    kind: str,
+    content_ids: list[str],
+    user_id: uuid.UUID | None = None,
+    learner: str | None = None,
+) -> None:
+    """Events of one type by an account (or any learner key), a minute apart, the last one
+    the latest."""
     start = datetime.now(UTC) - timedelta(minutes=len(content_ids))
     events = [
         Signal(
             id=uuid.uuid4().hex,
-            learner=signals.learner_for_user(user_id),
+            learner=learner or signals.learner_for_user(user_id or uuid.uuid4()),
             type=kind,
             content_id=content_id,
             content_type="section" if "#" in content_id else "chapter",
@@ -38,3 +47,11 @@ async def record(state: AppState, *, user_id: uuid.UUID, kind: str, content_ids:
     async with state.sessionmaker() as session:
         await signals.record_events(session, events, config=state.settings.signals)
         await session.commit()
+
+
+async def create_site_key(state: AppState) -> tuple[str, str]:
+    """A new site API key: (its prefix, the key to send)."""
+    async with state.sessionmaker() as session:
+        row, plain = await keys.create_key(session, f"site-{uuid.uuid4().hex[:8]}")
+        await session.commit()
+        return row.prefix, plain

@@ -3,12 +3,22 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Query
+from fastapi import APIRouter, BackgroundTasks, Path, Query
 
-from tailored.deps import CurrentUserBrief, StateDep, TargetUser
-from tailored.errors import AdminRequired, NotAuthenticated, UserNotFound, error_responses
+from tailored.deps import CurrentUserBrief, SessionDep, StateDep, TargetUser
+from tailored.errors import (
+    AdminRequired,
+    Forbidden,
+    NotAuthenticated,
+    UserNotFound,
+    error_responses,
+)
 from tailored.recommendations import service
 from tailored.recommendations.schemas import RecommendationOut, RecommendationsOut
+from tailored.signals.endpoints import SenderDep
+from tailored.signals.identity import user_of
+from tailored.signals.intake import site_learners
+from tailored.signals.keys import InvalidSiteKey
 from tailored.state import AppState
 
 router = APIRouter(prefix="/api", tags=["recommendations"])
@@ -29,6 +39,12 @@ Remember = Annotated[
     bool,
     Query(description="Record the items as served, so the next lists leave them out a while."),
 ]
+
+
+class SiteKeyRequired(Forbidden):
+    @classmethod
+    def default_detail(cls) -> str:
+        return "this route takes a site API key (Authorization: Bearer tk_...)"
 
 
 def _split(exclude: list[str]) -> list[str]:
@@ -97,4 +113,35 @@ async def user_recommendations(
     learner = service.learner_for_user(user.id)
     return await _answer(
         state, tasks, learner=learner, user_id=user.id, n=n, exclude=exclude, remember=remember
+    )
+
+
+@router.get(
+    "/site/users/{user_id}/recommendations",
+    response_model=RecommendationsOut,
+    responses=error_responses(NotAuthenticated, InvalidSiteKey, SiteKeyRequired),
+)
+async def site_user_recommendations(
+    user_id: Annotated[str, Path(min_length=1, max_length=128)],
+    sender: SenderDep,
+    session: SessionDep,
+    state: StateDep,
+    tasks: BackgroundTasks,
+    n: Count = 10,
+    exclude: Exclude = None,
+    remember: Remember = True,
+) -> RecommendationsOut:
+    """What one of my site's users should read next (site API key as the bearer token); the
+    user is named as in the site's events (a Tailored account id names that account)."""
+    if sender.site is None:
+        raise SiteKeyRequired()
+    (learner,) = await site_learners(session, sender.site, [(user_id, None)])
+    return await _answer(
+        state,
+        tasks,
+        learner=learner,
+        user_id=user_of(learner),
+        n=n,
+        exclude=exclude,
+        remember=remember,
     )
