@@ -2,7 +2,8 @@
 
 The signals service offers each of these reads on its own (completed, skipped,
 recently_served, item_scores), four round trips; a list must cost one to keep p99 within
-10 ms (bench/bench_recommendations.py), so this reads the signals tables in one UNION ALL.
+10 ms (bench/bench_recommendations.py), so this reads the signals tables in one UNION ALL
+(static SQL: the statement costs nothing to build per request).
 It only reads, and only rows of the learner it is given.
 """
 
@@ -11,9 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Float, and_, cast, func, literal, or_, select, union_all
+from sqlalchemy import Float, String, bindparam, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tailored.models.base import UTCDateTime
 from tailored.models.signals import SignalEvent, SignalScore
 
 
@@ -25,42 +27,34 @@ class LearnerFacts:
     engaged: list[str]  # highest score first (positive scores only)
 
 
+# Static SQL (bound values only): no statement building or cache-key work per request.
+_FACTS = (
+    text(
+        f"""
+        SELECT type AS kind, content_id, max(occurred_at) AS at, 0.0 AS value
+        FROM {SignalEvent.__tablename__}
+        WHERE learner = :learner AND content_id IS NOT NULL
+          AND (type = 'complete' OR type = 'skip' OR (type = 'served' AND occurred_at >= :since))
+        GROUP BY type, content_id
+        UNION ALL
+        SELECT 'score', content_id, last_seen, scaled FROM (
+          SELECT content_id, last_seen, scaled FROM {SignalScore.__tablename__}
+          WHERE learner = :learner AND scaled > 0
+          ORDER BY scaled DESC, content_id LIMIT :engaged
+        ) AS top_scores
+        """
+    )
+    .bindparams(bindparam("since", type_=UTCDateTime()))
+    .columns(kind=String(), content_id=String(), at=UTCDateTime(), value=Float())
+)
+
+
 async def learner_facts(
     session: AsyncSession, learner: str, *, served_since: datetime, engaged: int
 ) -> LearnerFacts:
-    events = (
-        select(
-            SignalEvent.type.label("kind"),
-            SignalEvent.content_id.label("content_id"),
-            func.max(SignalEvent.occurred_at).label("at"),
-            cast(literal(0.0), Float).label("value"),
-        )
-        .where(
-            SignalEvent.learner == learner,
-            SignalEvent.content_id.is_not(None),
-            or_(
-                SignalEvent.type.in_(("complete", "skip")),
-                and_(SignalEvent.type == "served", SignalEvent.occurred_at >= served_since),
-            ),
-        )
-        .group_by(SignalEvent.type, SignalEvent.content_id)
-    )
-    # Every score of a learner decays by the same factor, so the stored (scaled) values
-    # already rank them as their decayed values would.
-    top = (
-        select(
-            literal("score").label("kind"),
-            SignalScore.content_id.label("content_id"),
-            SignalScore.last_seen.label("at"),
-            SignalScore.scaled.label("value"),
-        )
-        .where(SignalScore.learner == learner, SignalScore.scaled > 0)
-        .order_by(SignalScore.scaled.desc(), SignalScore.content_id)
-        .limit(engaged)
-        .subquery()
-    )
-    stmt = union_all(events, select(top.c.kind, top.c.content_id, top.c.at, top.c.value))
-    rows = (await session.execute(stmt)).all()
+    """Completions, skips, what was served since `served_since`, the `engaged` best scores."""
+    params = {"learner": learner, "since": served_since, "engaged": engaged}
+    rows = (await session.execute(_FACTS, params)).all()
     done: list[tuple[datetime, str]] = []
     scores: list[tuple[float, str]] = []
     skipped: list[str] = []
