@@ -4,6 +4,7 @@ in-process cache and Redis: exclusions, reasons, cold start, isolation, authoriz
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -118,6 +119,9 @@ class TestEveryItem:
         )
         because = [i for i in found if i["source"] == "because_completed"]
         assert because[0]["reason"] == "Because you completed 'Power modes'"
+        # Diversified: no chapter fills more than max_per_chapter places.
+        per_chapter = Counter(i["chapter_id"] for i in found)
+        assert max(per_chapter.values()) <= state.settings.recommendations.max_per_chapter
 
     async def test_popular_with_learners_of_the_same_audience(
         self, client: httpx.AsyncClient, state: AppState

@@ -27,7 +27,7 @@ async def read_history(session: AsyncSession, learner: str, *, served_within: ti
     facts = await learner_facts(
         session, learner, served_since=datetime.now(UTC) - served_within, engaged=4 * SEEDS
     )
-    done = set(facts.completed)
+    done = {*facts.completed, *facts.skipped}
     return History(
         completed=tuple(facts.completed),
         engaged=tuple(c for c in facts.engaged if c not in done)[: 2 * SEEDS],
