@@ -4,6 +4,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Path, Query
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from tailored.deps import CurrentUserBrief, SessionDep, StateDep, TargetUser
 from tailored.errors import (
@@ -60,6 +61,7 @@ async def _answer(
     n: int,
     exclude: list[str] | None,
     remember: bool,
+    session: AsyncSession | None = None,
 ) -> RecommendationsOut:
     items: list[RecommendationOut] = await service.recommend(
         state.recommender,
@@ -70,6 +72,7 @@ async def _answer(
         user_id=user_id,
         n=n,
         exclude=_split(exclude or []),
+        session=session,
     )
     if remember and items:
         tasks.add_task(service.remember_served, state.sessionmaker, state.settings, learner, items)
@@ -103,6 +106,7 @@ async def my_recommendations(
 )
 async def user_recommendations(
     user: TargetUser,
+    session: SessionDep,
     state: StateDep,
     tasks: BackgroundTasks,
     n: Count = 10,
@@ -112,7 +116,14 @@ async def user_recommendations(
     """What a learner should read next (admin); not recorded as served unless asked."""
     learner = service.learner_for_user(user.id)
     return await _answer(
-        state, tasks, learner=learner, user_id=user.id, n=n, exclude=exclude, remember=remember
+        state,
+        tasks,
+        learner=learner,
+        user_id=user.id,
+        n=n,
+        exclude=exclude,
+        remember=remember,
+        session=session,
     )
 
 
@@ -144,4 +155,5 @@ async def site_user_recommendations(
         n=n,
         exclude=exclude,
         remember=remember,
+        session=session,
     )

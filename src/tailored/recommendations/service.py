@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import timedelta
+from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -37,10 +38,10 @@ MAX_CONTENT_ID = 200
 
 async def _learner_facts(
     session: AsyncSession,
+    *,
     recommender: Recommender,
     settings: Settings,
     cache: Cache,
-    *,
     learner: str,
     user_id: uuid.UUID | None,
 ) -> tuple[History, Interests, Popular]:
@@ -71,14 +72,20 @@ async def recommend(
     user_id: uuid.UUID | None,
     n: int,
     exclude: Sequence[str] = (),
+    session: AsyncSession | None = None,
 ) -> list[RecommendationOut]:
     """Up to `n` items for `learner` (the account `user_id`, when it is one, gives the profile
-    and audience), each with the source that chose it and the reason in words."""
+    and audience), each with the source that chose it and the reason in words. Reads in the
+    request's `session` when it has one, else in a short transaction of its own."""
     index = await recommender.index(maker, settings.recommendations)
-    async with transaction(maker) as session:
-        history, interests, ranked = await _learner_facts(
-            session, recommender, settings, cache, learner=learner, user_id=user_id
-        )
+    facts = partial(
+        _learner_facts, recommender=recommender, settings=settings, cache=cache, learner=learner
+    )
+    if session is not None:
+        history, interests, ranked = await facts(session, user_id=user_id)
+    else:
+        async with transaction(maker) as own:
+            history, interests, ranked = await facts(own, user_id=user_id)
     picks = recommender.recommend(
         index,
         settings.recommendations,
