@@ -2,8 +2,8 @@
 
 Every function takes the learner it acts for; the endpoints pass the token's owner (or, on the
 admin and site routes, the learner the caller may name), so a request cannot ask for another
-learner's list. Reads run in one short transaction; what was served is recorded after the
-response, in a short write of its own.
+learner's list. Reads run on one connection without a transaction (`kit.db.reading`); what
+was served is recorded after the response, in a short write of its own.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tailored.config import Settings
 from tailored.kit.cache import Cache
-from tailored.kit.db import transaction
+from tailored.kit.db import reading
 from tailored.personalization import service as personalization
 from tailored.recommendations.engine import Recommender
 from tailored.recommendations.history import (
@@ -76,7 +76,7 @@ async def recommend(
 ) -> list[RecommendationOut]:
     """Up to `n` items for `learner` (the account `user_id`, when it is one, gives the profile
     and audience), each with the source that chose it and the reason in words. Reads in the
-    request's `session` when it has one, else in a short transaction of its own."""
+    request's `session` when it has one, else on a connection of its own (`kit.db.reading`)."""
     index = await recommender.index(maker, settings.recommendations)
     facts = partial(
         _learner_facts, recommender=recommender, settings=settings, cache=cache, learner=learner
@@ -84,7 +84,7 @@ async def recommend(
     if session is not None:
         history, interests, ranked = await facts(session, user_id=user_id)
     else:
-        async with transaction(maker) as own:
+        async with reading(maker) as own:
             history, interests, ranked = await facts(own, user_id=user_id)
     picks = recommender.recommend(
         index,
