@@ -11,6 +11,8 @@ served items as signal events with their decayed scores, plus popularity per aud
 - **tailored**: `recommendations.service.recommend` (what the endpoint awaits: the learner's
   reads in one short transaction, the profile through the cache, O(k) blending) for random
   learners, one after another, and `remember_served` (the write after the response);
+- the in-process share of a list, and the facts read in a transaction against autocommit
+  (`kit.db.reading`), interleaved;
 - **naive**: the same learners answered without precomputation: popularity aggregated from
   the events table, every item scored against the learner's completions, the whole catalogue
   filtered and sorted.
@@ -43,7 +45,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from tailored.config import Settings
 from tailored.kit.cache import create_cache
-from tailored.kit.db import create_engine, create_sessionmaker, transaction
+from tailored.kit.db import create_engine, create_sessionmaker, reading, transaction
 from tailored.kit.migrate import upgrade_async
 from tailored.models import Chapter, Profile, Section, User
 from tailored.models.signals import ContentPopularity, SignalEvent, SignalScore
@@ -328,6 +330,17 @@ async def main(args: argparse.Namespace) -> int:
                 n=10,
             )
             compute.append(time.perf_counter() - t0)
+        # The facts read in a transaction and in autocommit (kit.db.reading), interleaved so
+        # both see the same load.
+        in_transaction: list[float] = []
+        autocommit: list[float] = []
+        window = timedelta(hours=1)
+        for user_id in sample[args.warmup :]:
+            for opener, into in ((transaction, in_transaction), (reading, autocommit)):
+                t0 = time.perf_counter()
+                async with opener(maker) as session:
+                    await read_history(session, str(user_id), served_within=window)
+                into.append(time.perf_counter() - t0)
         keys = [item.key for item in index.catalogue.items]
         matrix = TfidfVectorizer(sublinear_tf=True, stop_words="english", max_df=0.5).fit_transform(
             [item.text for item in index.catalogue.items]
@@ -353,6 +366,8 @@ async def main(args: argparse.Namespace) -> int:
             [
                 stats("tailored: recommend", fast),
                 stats("  of which in-process work (blend, diversify)", compute),
+                stats("  facts read in a transaction (BEGIN ... COMMIT)", in_transaction),
+                stats("  facts read in autocommit (kit.db.reading)", autocommit),
                 stats("tailored: record served (after response)", writes),
                 stats("naive recompute", slow),
             ],
