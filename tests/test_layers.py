@@ -34,6 +34,7 @@ LAYERS = [
     {"inference"},
     {"signals"},
     {"personalization", "flags", "stream", "tutor"},
+    {"recommendations"},
     {"translation", "analytics", "privacy", "web"},
 ]
 RANK = {name: i for i, layer in enumerate(LAYERS) for name in layer}

@@ -28,6 +28,7 @@ from tailored.openapi import install as install_openapi
 from tailored.personalization.endpoints import router as personalization_router
 from tailored.privacy.endpoints import router as privacy_router
 from tailored.profiles.endpoints import router as profiles_router
+from tailored.recommendations.endpoints import router as recommendations_router
 from tailored.signals.endpoints import router as signals_router
 from tailored.signals.segment.endpoints import router as segment_router
 from tailored.state import AppState
@@ -86,6 +87,7 @@ def create_app(settings: Settings, *, state: AppState | None = None) -> FastAPI:
         signals_router,
         segment_router,
         personalization_router,
+        recommendations_router,
         analytics_router,
         flags_router,
         experiments_router,

@@ -21,6 +21,7 @@ from tailored.llm.router import ProviderChain, build_chain
 from tailored.personalization.adapter import Adapter
 from tailored.personalization.adapters import build_adapter
 from tailored.personalization.engine import Personalizer
+from tailored.recommendations.engine import Recommender
 from tailored.signals import structures
 from tailored.stream.brokers import broker_url, create_broker
 from tailored.stream.relay import Relay
@@ -47,6 +48,8 @@ class AppState:
     relay: Relay
     # Chapters for the routes that generate, kept near for a moment (content.service).
     chapters: NearChapters = field(default_factory=NearChapters)
+    # The recommendations index (catalogue, similar content), built per content generation.
+    recommender: Recommender = field(default_factory=Recommender)
     # The configured language-model providers in fallback order; None: LLM features off.
     llm: ProviderChain | None = None
     # Run after a sign-in, off the response path (signals warms the learner's cache entries).

@@ -23,6 +23,7 @@ from pydantic_settings import (
 
 from tailored.config.flags import FlagsConfig, StreamConfig
 from tailored.config.llm import LLMConfig
+from tailored.config.recommendations import RecommendationsConfig
 from tailored.config.signals import SignalsConfig
 from tailored.config.translation import TranslationConfig
 from tailored.config.tutor import TutorConfig
@@ -86,6 +87,8 @@ class Settings(BaseSettings):
     translation: TranslationConfig = Field(default_factory=TranslationConfig)
     # The tutor: answers from the textbook with cited sections (see README, "Tutor").
     tutor: TutorConfig = Field(default_factory=TutorConfig)
+    # What to read next (recommendations/): sources, weights, exclusions, diversity.
+    recommendations: RecommendationsConfig = Field(default_factory=RecommendationsConfig)
     # Learner events: weights, decay, batch size, the Segment event-name mapping.
     signals: SignalsConfig = Field(default_factory=SignalsConfig)
     # Feature flags and experiments; the outbox relay to a message broker.

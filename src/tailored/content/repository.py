@@ -36,6 +36,21 @@ class ChapterRepository:
         )
         return [(str(c), a, str(t), int(lv)) for c, a, t, lv in rows]
 
+    async def list_with_sections(self) -> Sequence[Chapter]:
+        """Every chapter in reading order, sections loaded (recommendations' catalogue)."""
+        stmt = (
+            select(Chapter)
+            .options(selectinload(Chapter.sections))
+            .order_by(Chapter.position, Chapter.id)
+        )
+        return (await self.session.execute(stmt)).scalars().all()
+
+    async def fingerprint(self) -> tuple[int, str]:
+        """(count, newest update): changes whenever a chapter is added, edited, moved or removed
+        next to an addition; a one-row read to tell whether the library moved."""
+        row = (await self.session.execute(select(func.count(), func.max(Chapter.updated_at)))).one()
+        return int(row[0] or 0), str(row[1])
+
     async def hashes(self) -> dict[str, tuple[str, str]]:
         """chapter id → (source hash, path), for diffing a re-ingest."""
         rows = await self.session.execute(select(Chapter.id, Chapter.source_hash, Chapter.path))

@@ -196,6 +196,16 @@ async def glossary_entries(session: AsyncSession) -> Sequence[tuple[str, str, Se
     return await ChapterRepository(session).glossary()
 
 
+async def library_with_sections(session: AsyncSession) -> Sequence[Chapter]:
+    """Every chapter in reading order with its sections (for indexes built per ingest)."""
+    return await ChapterRepository(session).list_with_sections()
+
+
+async def library_fingerprint(session: AsyncSession) -> tuple[int, str]:
+    """A cheap token that changes when the library does (see ChapterRepository.fingerprint)."""
+    return await ChapterRepository(session).fingerprint()
+
+
 async def chapter_ids_for(session: AsyncSession, names: Sequence[str]) -> dict[str, str]:
     """Which of `names` name a chapter (by id, or by Docusaurus slug without its leading
     slash): name → chapter id."""
