@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, event, make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.pool import ConnectionPoolEntry
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_random
 
 from tailored.errors import DatabaseBusy
 
@@ -210,3 +211,34 @@ async def reading(maker: async_sessionmaker[AsyncSession]) -> AsyncIterator[Asyn
         return
     async with transaction(maker) as session:
         yield session
+
+
+# PostgreSQL's "deadlock detected" and "could not serialize": the database chose this
+# transaction as the one to undo; running the same work again is the documented answer.
+_T = TypeVar("_T")
+_RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
+
+
+def is_retryable_conflict(exc: BaseException) -> bool:
+    """A deadlock or serialization failure that a retry of the same work resolves."""
+    orig = getattr(exc, "orig", None)
+    return getattr(orig, "sqlstate", None) in _RETRYABLE_SQLSTATES
+
+
+async def retry_in_savepoint(
+    session: AsyncSession, work: Callable[[], Awaitable[_T]], *, attempts: int = 5
+) -> _T:
+    """Run `work` inside a SAVEPOINT, again after a deadlock: rolling back to the savepoint
+    releases the locks it took (PostgreSQL), so the retry does not wait on itself, and the
+    rest of the request's transaction is kept. `work` must be safe to repeat."""
+    retrying = AsyncRetrying(
+        retry=retry_if_exception(is_retryable_conflict),
+        stop=stop_after_attempt(attempts),
+        wait=wait_random(0.005, 0.05),
+        reraise=True,
+    )
+    async for attempt in retrying:
+        with attempt:
+            async with session.begin_nested():
+                return await work()
+    raise AssertionError("unreachable: tenacity reraises the last error")

@@ -14,6 +14,7 @@ from tailored.accounts import service as accounts
 from tailored.config.signals import SignalsConfig
 from tailored.content import service as content
 from tailored.kit.cache import Cache
+from tailored.kit.db import retry_in_savepoint
 from tailored.models.signals import preferences_cache_key
 from tailored.signals import service, structures
 from tailored.signals.identity import (
@@ -97,7 +98,11 @@ async def accept(
     """Store a batch: ids the cache saw lately are duplicates without a database round trip;
     the rest go through service.record_events; then anonymous visitors who signed in move."""
     fresh, seen = await structures.drop_seen(cache, signals)
-    result = await service.record_events(session, fresh, config=config)
+    # Concurrent batches that share ids or learners can deadlock on PostgreSQL; the batch is
+    # idempotent (ids are unique), so it runs again in its savepoint.
+    result = await retry_in_savepoint(
+        session, lambda: service.record_events(session, fresh, config=config)
+    )
     result.duplicates += seen
     accepted = Accepted(result=result)
     for merge in merges:
