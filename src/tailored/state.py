@@ -143,11 +143,17 @@ class AppState:
         )
         return built
 
-    async def personalizer_for(self, learner: str | None, profile: ProfileData) -> Personalizer:
+    async def personalizer_for(
+        self, learner: str | None, profile: ProfileData, *, targeting_key: str | None = None
+    ) -> Personalizer:
         """The personalizer for one learner (a learner key, tailored.signals.identity): the
         adapter the personalization flag's variant names, sticky per learner, with the
         exposure recorded; the default one when the flag is absent or off, there is no
-        learner, or the variant names an adapter that is not configured."""
+        learner, or the variant names an adapter that is not configured.
+
+        The split is on `targeting_key`, by default the learner key: for an account that is
+        its id, as OFREP has it; a site's user is split on the site's own user id, as OFREP
+        does for a site, so a learner gets the same variant here as from OFREP."""
         key = self.settings.flags.personalization_flag
         if not key or not learner:
             return self.personalizer
@@ -155,9 +161,7 @@ class AppState:
         if flag is None or not flag.enabled:
             return self.personalizer
         try:
-            # The learner key is the targeting key OFREP uses for an account (its id), so a
-            # learner gets the same variant here as from OFREP.
-            result = evaluate(flag, rollout_context(profile), learner)
+            result = evaluate(flag, rollout_context(profile), targeting_key or learner)
         except Exception:  # a broken flag must not stop personalization
             log.exception("evaluating flag %s failed; using the default adapter", key)
             return self.personalizer

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from tailored.app import create_app
 from tailored.config import Settings
 from tailored.content import service as content
+from tailored.flags.rules import evaluate
 from tailored.kit.cache import Cache
 from tailored.kit.db import transaction
 from tailored.llm import build_provider
@@ -243,3 +244,31 @@ class TestWithoutAModel:
         learner, headers = await _learner(client, state)
         assert _name(await _personalize(client, headers)) == "rules"
         assert await _exposures(state, learner) == []
+
+
+@pytest.mark.usefixtures("docs")
+class TestSiteUsers:
+    async def test_a_site_user_is_split_on_their_own_id_as_ofrep_splits_them(
+        self, llm_app: tuple[httpx.AsyncClient, AppState]
+    ) -> None:
+        client, state = llm_app
+        admin = await _admin(client, state)
+        await _adapter_flag(client, admin, 50)
+        flag = (await state.flags.current())[FLAG]
+        served = set()
+        for n in range(10):
+            body = {"profile": COMPLETE, "learner": f"s:site1:u-{n}"}
+            response = await client.post(
+                "/api/admin/chapters/topics/personalize", headers=admin, json=body
+            )
+            assert response.status_code == 200, response.text
+            assert _name(response.json()) == evaluate(flag, {}, f"u-{n}").value
+            served.add(_name(response.json()))
+        assert served == {"rules", "llm"}
+        # A malformed site key is still a learner key: split on it whole, never an error.
+        odd = await client.post(
+            "/api/admin/chapters/topics/personalize",
+            headers=admin,
+            json={"profile": COMPLETE, "learner": "s:"},
+        )
+        assert odd.status_code == 200, odd.text

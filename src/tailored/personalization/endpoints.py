@@ -184,6 +184,10 @@ async def personalize_for_profile(
 ) -> PersonalizedOut:
     """The chapter adapted to the profile in the body (admin; for sites with their own users).
     With `learner`, the personalization flag picks the adapter for that learner."""
-    personalizer = await state.personalizer_for(body.learner, body.profile)
+    learner = body.learner
+    # A site's user ("s:<site>:<id>") is split on their id, the targeting key a site sends OFREP.
+    parts = learner.split(":", 2) if learner else []
+    site_user = parts[2] if len(parts) == 3 and parts[0] == "s" and parts[2] else None
+    personalizer = await state.personalizer_for(learner, body.profile, targeting_key=site_user)
     result = await personalizer.personalize(chapter, body.profile, user_id=None)
     return _out(result)
