@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -15,18 +16,23 @@ from tailored.content.service import NearChapters
 from tailored.derived.recorder import Recorder
 from tailored.flags.book import FlagBook
 from tailored.flags.exposures import Exposures, signal_writer
+from tailored.flags.rules import evaluate
+from tailored.flags.service import PROFILE_ATTRIBUTES
 from tailored.kit.cache import Cache, create_cache
 from tailored.kit.db import create_engine, create_sessionmaker
 from tailored.llm.router import ProviderChain, build_chain
 from tailored.personalization.adapter import Adapter
 from tailored.personalization.adapters import build_adapter
 from tailored.personalization.engine import Personalizer
+from tailored.profiles.schemas import ProfileData
 from tailored.recommendations.engine import Recommender
 from tailored.signals import structures
 from tailored.stream.brokers import broker_url, create_broker
 from tailored.stream.relay import Relay
 from tailored.translation.engine import Translator
 from tailored.tutor.engine import Tutor
+
+log = logging.getLogger("tailored.flags")
 
 
 @dataclass
@@ -54,6 +60,9 @@ class AppState:
     llm: ProviderChain | None = None
     # Run after a sign-in, off the response path (signals warms the learner's cache entries).
     login_hooks: list[Callable[[uuid.UUID], Awaitable[None]]] = field(default_factory=list)
+    # Every configured adapter's personalizer by adapter name (the default's among them), for
+    # the personalization flag to pick from (personalizer_for).
+    personalizers: dict[str, Personalizer] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -128,10 +137,39 @@ class AppState:
             ),
             llm=llm,
         )
+        built.personalizers = _personalizers(built.personalizer, settings, llm)
         built.login_hooks.append(
             partial(structures.warm, sessionmaker, cache, config=settings.signals)
         )
         return built
+
+    async def personalizer_for(
+        self, learner: str | None, profile: ProfileData, *, targeting_key: str | None = None
+    ) -> Personalizer:
+        """The personalizer for one learner (a learner key, tailored.signals.identity): the
+        adapter the personalization flag's variant names, sticky per learner, with the
+        exposure recorded; the default one when the flag is absent or off, there is no
+        learner, or the variant names an adapter that is not configured.
+
+        The split is on `targeting_key`, by default the learner key: for an account that is
+        its id, as OFREP has it; a site's user is split on the site's own user id, as OFREP
+        does for a site, so a learner gets the same variant here as from OFREP."""
+        key = self.settings.flags.personalization_flag
+        if not key or not learner:
+            return self.personalizer
+        flag = (await self.flags.current()).get(key)
+        if flag is None or not flag.enabled:
+            return self.personalizer
+        try:
+            result = evaluate(flag, rollout_context(profile), targeting_key or learner)
+        except Exception:  # a broken flag must not stop personalization
+            log.exception("evaluating flag %s failed; using the default adapter", key)
+            return self.personalizer
+        chosen = self.personalizers.get(str(result.value))
+        if chosen is None:
+            return self.personalizer  # e.g. "llm" with no provider: not exposed to it
+        self.exposures.add(learner, key, flag.version, result.variant)
+        return chosen
 
     async def close(self) -> None:
         await self.exposures.stop()
@@ -142,3 +180,30 @@ class AppState:
             await self.llm.aclose()
         await self.cache.close()
         await self.engine.dispose()
+
+
+def rollout_context(profile: ProfileData) -> dict[str, object]:
+    """What the flag's rules may read: the profile fields, as OFREP's context has them
+    (learner traits are not read here: that would cost the hot route a database read)."""
+    data = profile.model_dump(mode="json")
+    data["profile_completed"] = profile.profile_completed
+    return {name: data.get(name) for name in PROFILE_ATTRIBUTES}
+
+
+def _personalizers(
+    default: Personalizer, settings: Settings, llm: ProviderChain | None
+) -> dict[str, Personalizer]:
+    """The default personalizer, and one for each other adapter that can be built (the
+    `llm` one only with a provider configured); all share the stored results."""
+    out = {default.adapter.name: default}
+    for name in ("rules", "llm"):
+        if name in out or (name == "llm" and llm is None):
+            continue
+        adapter = build_adapter(
+            name,
+            chain=llm,
+            prompts_dir=settings.llm_prompts_dir,
+            budget_seconds=settings.llm_budget_seconds,
+        )
+        out[name] = default.with_adapter(adapter)
+    return out

@@ -13,6 +13,10 @@ class FlagsConfig(BaseModel):
     refresh_seconds: float = Field(default=2.0, ge=0)
     # Record each learner's first exposure to a flag's variant as a signal (experiments).
     record_exposures: bool = True
+    # A multi-variant flag whose variant values name the personalization adapter ("rules",
+    # "llm") per learner, sticky; absent, disabled or naming an adapter that is not configured:
+    # the `adapter` setting's. Empty: no flag is read.
+    personalization_flag: str = "personalization-adapter"
 
 
 class StreamConfig(BaseModel):

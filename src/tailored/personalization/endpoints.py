@@ -20,7 +20,6 @@ from tailored.deps import (
     CurrentUser,
     CurrentUserBrief,
     MaybeBearer,
-    PersonalizerDep,
     SessionDep,
     StateDep,
     get_current_user_brief,
@@ -46,6 +45,7 @@ from tailored.personalization.schemas import (
 )
 from tailored.personalization.streaming import stream
 from tailored.profiles.schemas import ProfileData
+from tailored.signals.identity import learner_for_user
 from tailored.state import AppState
 
 log = logging.getLogger("tailored.personalization")
@@ -86,7 +86,9 @@ async def personalize(
         raise NotAuthenticated()
     user = await get_current_user_brief(state, credentials)
     profile = await learner_profile_brief(user, state)
-    result = await state.personalizer.personalize(chapter, profile, user_id=user.id)
+    # The personalization flag, when set, picks this learner's adapter (AppState).
+    personalizer = await state.personalizer_for(learner_for_user(user.id), profile)
+    result = await personalizer.personalize(chapter, profile, user_id=user.id)
     out = _out(result)
     if html:
         out.html = await render_html_async(result.content)
@@ -117,10 +119,11 @@ async def personalize_stream(
     chapter: ChapterBrief,
     user: CurrentUserBrief,
     profile: LearnerProfile,
-    personalizer: PersonalizerDep,
+    state: StateDep,
 ) -> StreamingResponse:
     """The chapter adapted to me, streamed as Server-Sent Events, section by section."""
     user_id = user.id
+    personalizer = await state.personalizer_for(learner_for_user(user_id), profile)
 
     async def events() -> AsyncIterator[str]:
         try:
@@ -177,8 +180,14 @@ async def personalize_for_profile(
     body: PersonalizeForProfileIn,
     chapter: ChapterBrief,
     _admin: AdminUserBrief,
-    personalizer: PersonalizerDep,
+    state: StateDep,
 ) -> PersonalizedOut:
-    """The chapter adapted to the profile in the body (admin; for sites with their own users)."""
+    """The chapter adapted to the profile in the body (admin; for sites with their own users).
+    With `learner`, the personalization flag picks the adapter for that learner."""
+    learner = body.learner
+    # A site's user ("s:<site>:<id>") is split on their id, the targeting key a site sends OFREP.
+    parts = learner.split(":", 2) if learner else []
+    site_user = parts[2] if len(parts) == 3 and parts[0] == "s" and parts[2] else None
+    personalizer = await state.personalizer_for(learner, body.profile, targeting_key=site_user)
     result = await personalizer.personalize(chapter, body.profile, user_id=None)
     return _out(result)

@@ -66,6 +66,7 @@ class Personalizer:
         partial_ttl_seconds: int = 600,
         lock_ttl: float = 30.0,
         content_dir: Path | None = None,
+        store: ResultStore[PersonalizedResult] | None = None,
     ) -> None:
         self.adapter = adapter
         # The docs folder: its sidebars order and tailored.yml steer inference.
@@ -73,7 +74,7 @@ class Personalizer:
         self.cache = cache
         self.recorder = recorder
         self.sessionmaker = sessionmaker
-        store = ResultStore(
+        store = store or ResultStore(
             "personalized",
             PersonalizedResult,
             cache=cache,
@@ -82,9 +83,26 @@ class Personalizer:
                 full=timedelta(seconds=ttl_seconds), partial=timedelta(seconds=partial_ttl_seconds)
             ),
         )
+        self._lock_ttl = lock_ttl
         budget = adapter.budget_seconds if isinstance(adapter, RefiningAdapter) else 0.0
         self.pipeline = Pipeline(store, lock_ttl=lock_ttl_for(budget, floor=lock_ttl))
         self._library_near: tuple[int, float, Library] | None = None
+
+    def with_adapter(self, adapter: Adapter) -> Personalizer:
+        """Another adapter on the same stored results (a rollout serves two side by side):
+        the audience key names the adapter, so their results never mix, and forgetting
+        results through either forgets them for both."""
+        store = self.pipeline.store
+        return Personalizer(
+            adapter=adapter,
+            cache=self.cache,
+            recorder=self.recorder,
+            sessionmaker=self.sessionmaker,
+            ttl_seconds=0,  # unused: the shared store keeps its lifetimes
+            lock_ttl=self._lock_ttl,
+            content_dir=self.content_dir,
+            store=store,
+        )
 
     @property
     def adapter_label(self) -> str:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from tailored.derived.schemas import TransformationOut, VerificationOut
 from tailored.profiles.schemas import ProfileData
@@ -26,6 +26,9 @@ class PersonalizeForProfileIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     profile: ProfileData
+    # The learner's key (an account id, or `s:<site>:<user id>` as signals name a site's
+    # user): the personalization flag splits on it; without it the default adapter is used.
+    learner: str | None = Field(default=None, min_length=1, max_length=200)
 
 
 class HistoryItem(BaseModel):
