@@ -36,7 +36,8 @@ class TestMath:
         assert [e.text for e in facts.all("mi")] == ["E", "m", "c"]
         assert [e.text for e in facts.all("mn")] == ["2"]
         assert facts.all("msup")
-        assert html.startswith("<p>Energy <math") and "</math> is conserved.</p>" in html
+        assert html.startswith("<p>Energy <math")
+        assert "</math> is conserved.</p>" in html
         assert "$" not in facts.text
 
     def test_display_math_is_a_block(self) -> None:

@@ -99,7 +99,7 @@ def math_html(tex: str, *, display: bool) -> str:
             return convert(tex, display="block" if display else "inline")
         # latex2mathml raises its own errors for bad TeX and plain ones (IndexError,
         # StopIteration, ...) for some inputs: any of them means "show the TeX".
-        except Exception:  # noqa: BLE001
+        except Exception:
             pass
     code = f'<code class="math">{html.escape(tex)}</code>'
     return f'<p class="math-block">{code}</p>\n' if display else code
