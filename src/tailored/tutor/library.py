@@ -7,6 +7,7 @@ after an ingest in this process): changed chapters are re-indexed, removed ones 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import time
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from tailored.errors import BadRequest, ChapterNotFound
 from tailored.kit.db import transaction
 from tailored.tutor import glossary as glossaries
 from tailored.tutor.glossary import Term
-from tailored.tutor.index import SectionIndex, SourceChapter, SourceSection
+from tailored.tutor.index import NotAnIndex, SectionIndex, SourceChapter, SourceSection
 
 
 class TutorLibrary:
@@ -85,14 +86,19 @@ class TutorLibrary:
         self.glossary = await glossaries.load_stored(session)
 
 
-def index_folder(root: Path) -> tuple[SectionIndex, tuple[Term, ...]]:
-    """An index of a docs folder, for answering offline (`tailored ask`)."""
+def index_folder(root: Path, keep_in: Path | None = None) -> tuple[SectionIndex, tuple[Term, ...]]:
+    """An index of a docs folder, for answering offline (`tailored ask`).
+
+    With `keep_in`, the index file there is reused and brought in line with the folder (only
+    changed chapters are indexed again); when it cannot be written (a read-only folder) or is
+    some other file, the index is built in memory instead, as it is without `keep_in`.
+    `index.last_sync` says what was (re-)indexed.
+    """
     loaded = load_docs(root)
     if not loaded.chapters:
         problem = f"; {loaded.errors[0].path}: {loaded.errors[0].message}" if loaded.errors else ""
         raise BadRequest(f"no chapters found in {root}{problem}")
-    index = SectionIndex()
-    index.replace(
+    chapters = [
         SourceChapter(
             c.id,
             c.title,
@@ -100,5 +106,17 @@ def index_folder(root: Path) -> tuple[SectionIndex, tuple[Term, ...]]:
             tuple(SourceSection(i, s.anchor, s.heading, s.text) for i, s in enumerate(c.sections)),
         )
         for c in loaded.chapters
-    )
-    return index, glossaries.load_folder(root)
+    ]
+    glossary = glossaries.load_folder(root)
+    if keep_in is not None:
+        index: SectionIndex | None = None
+        try:
+            index = SectionIndex.open(keep_in)
+            index.sync(chapters)
+            return index, glossary
+        except (sqlite3.Error, OSError, NotAnIndex):
+            if index is not None:
+                index.close()
+    index = SectionIndex()
+    index.sync(chapters)
+    return index, glossary
