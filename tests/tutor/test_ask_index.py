@@ -7,6 +7,7 @@ import os
 import shutil
 import sqlite3
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from typer.testing import CliRunner
 
 from tailored.cli.ask import INDEX_NAME
 from tailored.cli.main import app
-from tailored.tutor.index import SectionIndex
+from tailored.tutor.index import SectionIndex, SyncReport
 from tailored.tutor.library import index_folder
 from tests.tutor.conftest import ARMS, POWER, write_book
 
@@ -26,7 +27,17 @@ NOBODY = 65534
 
 
 def _book(root: Path) -> Path:
-    return write_book(root / "docs", {"robots/arms.md": ARMS, "power.md": POWER})
+    """The book, written an hour ago (a file changed in the last seconds is never trusted to
+    its size and time)."""
+    docs = write_book(root / "docs", {"robots/arms.md": ARMS, "power.md": POWER})
+    _age(docs)
+    return docs
+
+
+def _age(docs: Path) -> None:
+    hour_ago = time.time() - 3600
+    for path in docs.rglob("*"):
+        os.utime(path, (hour_ago, hour_ago))
 
 
 def _ask(docs: Path, question: str = QUESTION, *extra: str) -> dict[str, Any]:
@@ -57,11 +68,30 @@ class TestKeptIndex:
         assert _stored(kept) == (1, {"robots/arms": 1, "power": 1})  # nothing indexed again
         index, _glossary = index_folder(docs, kept)
         try:
-            assert index.last_sync is not None
-            assert index.last_sync.indexed == ()
-            assert index.last_sync.kept == 2
+            # Nothing in the folder changed: not even read.
+            assert index.last_sync == SyncReport(1, (), (), 2, read=False)
         finally:
             index.close()
+        # Touched but not changed: read again, nothing indexed again.
+        _age(docs)
+        index, _glossary = index_folder(docs, kept)
+        try:
+            assert index.last_sync == SyncReport(1, (), (), 2, read=True)
+        finally:
+            index.close()
+        index, _glossary = index_folder(docs, kept)
+        index.close()
+        assert index.last_sync == SyncReport(1, (), (), 2, read=False)
+
+    def test_a_file_changed_just_now_is_always_read(self, tmp_path: Path) -> None:
+        docs = _book(tmp_path)
+        kept = tmp_path / INDEX_NAME
+        _ask(docs)
+        (docs / "notes.txt").write_text("not a chapter", encoding="utf-8")
+        for _ in range(2):  # its size and time may not change again within the clock's step
+            index, _glossary = index_folder(docs, kept)
+            index.close()
+            assert index.last_sync == SyncReport(1, (), (), 2, read=True)
 
     def test_an_edited_chapter_is_reindexed_and_a_removed_one_dropped(self, tmp_path: Path) -> None:
         docs = _book(tmp_path)

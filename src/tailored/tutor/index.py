@@ -31,7 +31,7 @@ APPLICATION_ID = 0x544C4458
 SCHEMA_VERSION = 1
 
 _SCHEMA = """
-CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE meta (key TEXT PRIMARY KEY, value NOT NULL);
 CREATE TABLE chapters (
     id TEXT PRIMARY KEY, source_hash TEXT NOT NULL, title TEXT NOT NULL,
     generation INTEGER NOT NULL);
@@ -70,12 +70,14 @@ class SourceChapter:
 
 @dataclass(frozen=True, slots=True)
 class SyncReport:
-    """What one `sync` did: chapters (re-)indexed, dropped, and kept as they were."""
+    """What one `sync` did: chapters (re-)indexed, dropped, and kept as they were; `read`:
+    whether the chapters were read at all (not when the folder's stamp matched)."""
 
     generation: int
     indexed: tuple[str, ...]
     dropped: tuple[str, ...]
     kept: int
+    read: bool = True
 
 
 class NotAnIndex(Exception):
@@ -155,9 +157,24 @@ class SectionIndex:
     def close(self) -> None:
         self._db.close()
 
-    def sync(self, chapters: Sequence[SourceChapter]) -> SyncReport:
+    def stamp(self) -> str | None:
+        """The stamp `sync` was given with the chapters it last indexed, if any."""
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE key = 'stamp'").fetchone()
+        return str(row[0]) if row else None
+
+    def reuse(self) -> SyncReport:
+        """Nothing to re-index (the caller's stamp matched): records that in `last_sync`."""
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+            kept = int(self._db.execute("SELECT count(*) FROM chapters").fetchone()[0])
+        self.last_sync = SyncReport(int(row[0]) if row else 0, (), (), kept, read=False)
+        return self.last_sync
+
+    def sync(self, chapters: Sequence[SourceChapter], stamp: str | None = None) -> SyncReport:
         """Bring the index in line with `chapters`: changed ones re-indexed (by source hash),
-        removed ones dropped, the rest left as they are."""
+        removed ones dropped, the rest left as they are. `stamp` (a fingerprint of what the
+        chapters were read from, or None for none) is kept for `stamp()`."""
         have = self.hashes()
         wanted = {c.id: c.source_hash for c in chapters}
         dropped = sorted(have.keys() - wanted.keys())
@@ -173,6 +190,12 @@ class SectionIndex:
                 generation -= 1  # nothing written: a read-only file still serves
         self.drop(dropped)
         self.replace(changed, generation=generation)
+        # Last: a sync cut short leaves the old stamp, so the next one runs again.
+        with self._lock, self._db:
+            if stamp is None and self._meta("stamp") is not None:
+                self._db.execute("DELETE FROM meta WHERE key = 'stamp'")
+            elif stamp is not None and stamp != self._meta("stamp"):
+                self._db.execute("INSERT OR REPLACE INTO meta VALUES ('stamp', ?)", (stamp,))
         self.last_sync = SyncReport(
             generation, tuple(c.id for c in changed), tuple(dropped), len(chapters) - len(changed)
         )
@@ -342,6 +365,10 @@ class SectionIndex:
     def plain_search(self, query: str, limit: int) -> list[Hit]:
         """The search box: the same ranking, for the words of `query`."""
         return self.search(query_terms(query), limit=limit)
+
+    def _meta(self, key: str) -> object:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
 
     def _count(self, table: str) -> int:
         return int(self._db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
