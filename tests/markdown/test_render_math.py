@@ -68,6 +68,12 @@ class TestMath:
             r"$\text{<script>alert(1)</script>}$",
             "$$\n</math><script>alert(1)</script><img src=x onerror=alert(1)>\n$$",
             r"$x</mi></math><img src=x onerror=alert(1)>$",
+            # Raw MathML in the chapter, with the namespace-confusion (mutation XSS) tricks.
+            "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
+            "<math><mi><style><img src=x onerror=alert(1)></style></mi></math>",
+            '<math><annotation-xml encoding="text/html"><img src=x onerror=alert(1)>'
+            "</annotation-xml></math>",
+            'x <math href="javascript:alert(1)"><mi xlink:href="javascript:alert(1)">x</mi></math>',
         ],
     )
     def test_nothing_in_math_can_run_or_link(self, markdown: str) -> None:
