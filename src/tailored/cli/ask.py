@@ -14,6 +14,9 @@ from tailored.errors import BadRequest
 from tailored.tutor.answer import extractive
 from tailored.tutor.library import index_folder
 
+# Kept beside the docs folder, not in it: the folder may be read-only, or under version control.
+INDEX_NAME = ".tailored-index.sqlite"
+
 
 def ask(
     question: Annotated[str, typer.Argument(help="The question, as a learner would ask it.")],
@@ -27,6 +30,15 @@ def ask(
     beginner: Annotated[
         bool, typer.Option(help="Add the glossary's definitions of terms the answer uses.")
     ] = False,
+    index: Annotated[
+        Path | None,
+        typer.Option(
+            help="The index file to keep and reuse (default: .tailored-index.sqlite beside the "
+            "docs folder). Not writable: the index is built in memory for this run.",
+            dir_okay=False,
+            resolve_path=True,
+        ),
+    ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help='Print {"answer", "citations": [...]}, best first.')
     ] = False,
@@ -40,13 +52,15 @@ def ask(
         except InvalidChapterId as exc:
             fail(f"invalid chapter id: {exc}", ExitCode.USAGE)
     try:
-        index, glossary = index_folder(content)
+        sections, glossary = index_folder(content, index or content.parent / INDEX_NAME)
     except BadRequest as exc:
         fail(str(exc.detail), ExitCode.USAGE)
     try:
-        answer = extractive(index, question, chapter_id=chapter, glossary=glossary, define=beginner)
+        answer = extractive(
+            sections, question, chapter_id=chapter, glossary=glossary, define=beginner
+        )
     finally:
-        index.close()
+        sections.close()
     if as_json:
         citations = [c.as_dict() for c in answer.citations]
         typer.echo(json.dumps({"answer": answer.text, "citations": citations}, ensure_ascii=False))

@@ -45,6 +45,7 @@ from tailored.markdown._parser import ADMONITION, ADMONITION_RE, new_parser, nor
 from tailored.markdown.anchors import Slugger, parse_heading_id
 from tailored.markdown.document import split_lines
 from tailored.markdown.highlight import code_block_html
+from tailored.markdown.mathml import MATHML_ATTRIBUTES, MATHML_TAGS, math_html
 
 __all__ = [
     "RenderCacheInfo",
@@ -59,7 +60,7 @@ _ALIGN_RE = re.compile(r"text-align:\s*(left|right|center)")
 _LINES = "tailored_lines"
 _JSX_STACK = "tailored_jsx"
 
-ALLOWED_TAGS = nh3.ALLOWED_TAGS | {"section"}
+ALLOWED_TAGS = nh3.ALLOWED_TAGS | {"section"} | MATHML_TAGS
 ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
     **{tag: set(attrs) for tag, attrs in nh3.ALLOWED_ATTRIBUTES.items()},
     **{f"h{level}": {"id"} for level in range(1, 7)},
@@ -76,6 +77,7 @@ ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
     "sup": {"id", "class"},
     "section": {"class"},
     "details": {"open"},
+    **MATHML_ATTRIBUTES,
 }
 URL_SCHEMES = {"http", "https", "mailto"}
 
@@ -153,6 +155,18 @@ def _fence(
     return code_block_html(token.content, token.info)
 
 
+def _math_inline(
+    _self: RendererHTML, tokens: Sequence[Token], idx: int, _options: OptionsDict, _env: Any
+) -> str:
+    return math_html(tokens[idx].content, display=False)
+
+
+def _math_block(
+    _self: RendererHTML, tokens: Sequence[Token], idx: int, _options: OptionsDict, _env: Any
+) -> str:
+    return math_html(tokens[idx].content, display=True) + "\n"
+
+
 def _nothing(
     _self: RendererHTML, _tokens: Sequence[Token], _idx: int, _options: OptionsDict, _env: Any
 ) -> str:
@@ -202,6 +216,11 @@ def _renderer() -> MarkdownIt:
     md.add_render_rule("jsx_close", _jsx_close)
     md.add_render_rule("jsx_block", _jsx_block)
     md.add_render_rule("fence", _fence)
+    md.add_render_rule("math_inline", _math_inline)
+    # `$$...$$` inside a paragraph is display math too.
+    md.add_render_rule("math_inline_double", _math_block)
+    md.add_render_rule("math_block", _math_block)
+    md.add_render_rule("math_block_label", _math_block)
     md.add_render_rule("mdx_esm", _nothing)
     md.add_render_rule("front_matter", _nothing)
     return md

@@ -5,6 +5,10 @@ the lexical index; it lives in memory beside each API process, built from the da
 kept in line with it by chapter source hashes (`sync`), so it serves PostgreSQL deployments
 as well as SQLite ones and needs no extension in either. Each section's prose sentences are
 indexed too: an offline answer quotes the sentences that match best.
+
+`tailored ask` keeps its index in a file (`SectionIndex.open`) and `sync`s it with the docs
+folder, so an unchanged book is not indexed again; each chapter row records the sync that
+indexed it (`generation`), which is how a reader of the file tells reuse from re-indexing.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from tailored.tutor.text import query_terms, sentences
 
@@ -21,8 +26,15 @@ from tailored.tutor.text import query_terms, sentences
 # section's heading names; the chapter title says which chapter, weakly, for every section.
 WEIGHTS = (4.0, 1.5, 1.0)
 
+# An index file is recognised by its application id ("TLDX") and its layout by user_version.
+APPLICATION_ID = 0x544C4458
+SCHEMA_VERSION = 1
+
 _SCHEMA = """
-CREATE TABLE chapters (id TEXT PRIMARY KEY, source_hash TEXT NOT NULL, title TEXT NOT NULL);
+CREATE TABLE meta (key TEXT PRIMARY KEY, value NOT NULL);
+CREATE TABLE chapters (
+    id TEXT PRIMARY KEY, source_hash TEXT NOT NULL, title TEXT NOT NULL,
+    generation INTEGER NOT NULL);
 CREATE TABLE sections (
     id INTEGER PRIMARY KEY, chapter_id TEXT NOT NULL, position INTEGER NOT NULL,
     anchor TEXT, heading TEXT NOT NULL, text TEXT NOT NULL);
@@ -57,6 +69,22 @@ class SourceChapter:
 
 
 @dataclass(frozen=True, slots=True)
+class SyncReport:
+    """What one `sync` did: chapters (re-)indexed, dropped, and kept as they were; `read`:
+    whether the chapters were read at all (not when the folder's stamp matched)."""
+
+    generation: int
+    indexed: tuple[str, ...]
+    dropped: tuple[str, ...]
+    kept: int
+    read: bool = True
+
+
+class NotAnIndex(Exception):
+    """The file is some other SQLite database."""
+
+
+@dataclass(frozen=True, slots=True)
 class Hit:
     """One retrieved section; `score` is relative to the best hit (1.0) of its search."""
 
@@ -88,13 +116,90 @@ def quote(term: str) -> str:
 class SectionIndex:
     """An FTS5 index of sections; safe to share between the tasks of one process."""
 
-    def __init__(self) -> None:
-        self._db = sqlite3.connect(":memory:", check_same_thread=False)
-        self._db.executescript(_SCHEMA)
+    def __init__(self, db: sqlite3.Connection | None = None) -> None:
+        """In memory, unless given the connection of an index file (`open`)."""
+        if db is None:
+            db = sqlite3.connect(":memory:", check_same_thread=False)
+            db.executescript(_SCHEMA)
+        self._db = db
         self._lock = threading.Lock()
+        self.last_sync: SyncReport | None = None
+
+    @classmethod
+    def open(cls, path: Path) -> SectionIndex:
+        """The index kept in `path`, created when missing (or rebuilt when of another layout).
+
+        Raises sqlite3.Error when the file cannot be opened or created (a read-only folder)
+        or is not SQLite, and NotAnIndex when it is some other database, which is left alone.
+        """
+        db = sqlite3.connect(path, check_same_thread=False)
+        try:
+            app, version = _pragma(db, "application_id"), _pragma(db, "user_version")
+            tables = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+            if app != APPLICATION_ID and (tables or app):
+                raise NotAnIndex(str(path))
+            if app == APPLICATION_ID and version != SCHEMA_VERSION:
+                # Ours, from another version: a cache, so it is simply started again.
+                db.close()
+                path.unlink()
+                db = sqlite3.connect(path, check_same_thread=False)
+                tables = 0
+            if not tables:
+                db.executescript(
+                    f"BEGIN; {_SCHEMA} PRAGMA application_id = {APPLICATION_ID}; "
+                    f"PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+                )
+        except BaseException:
+            db.close()
+            raise
+        return cls(db)
 
     def close(self) -> None:
         self._db.close()
+
+    def stamp(self) -> str | None:
+        """The stamp `sync` was given with the chapters it last indexed, if any."""
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE key = 'stamp'").fetchone()
+        return str(row[0]) if row else None
+
+    def reuse(self) -> SyncReport:
+        """Nothing to re-index (the caller's stamp matched): records that in `last_sync`."""
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+            kept = int(self._db.execute("SELECT count(*) FROM chapters").fetchone()[0])
+        self.last_sync = SyncReport(int(row[0]) if row else 0, (), (), kept, read=False)
+        return self.last_sync
+
+    def sync(self, chapters: Sequence[SourceChapter], stamp: str | None = None) -> SyncReport:
+        """Bring the index in line with `chapters`: changed ones re-indexed (by source hash),
+        removed ones dropped, the rest left as they are. `stamp` (a fingerprint of what the
+        chapters were read from, or None for none) is kept for `stamp()`."""
+        have = self.hashes()
+        wanted = {c.id: c.source_hash for c in chapters}
+        dropped = sorted(have.keys() - wanted.keys())
+        changed = [c for c in chapters if have.get(c.id) != c.source_hash]
+        with self._lock, self._db:
+            row = self._db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+            generation = (row[0] if row else 0) + 1
+            if dropped or changed or row is None:
+                self._db.execute(
+                    "INSERT OR REPLACE INTO meta VALUES ('generation', ?)", (generation,)
+                )
+            else:
+                generation -= 1  # nothing written: a read-only file still serves
+        self.drop(dropped)
+        self.replace(changed, generation=generation)
+        # Last: a sync cut short leaves the old stamp, so the next one runs again.
+        with self._lock, self._db:
+            if stamp is None and self._meta("stamp") is not None:
+                self._db.execute("DELETE FROM meta WHERE key = 'stamp'")
+            elif stamp is not None and stamp != self._meta("stamp"):
+                self._db.execute("INSERT OR REPLACE INTO meta VALUES ('stamp', ?)", (stamp,))
+        self.last_sync = SyncReport(
+            generation, tuple(c.id for c in changed), tuple(dropped), len(chapters) - len(changed)
+        )
+        return self.last_sync
 
     # -- keeping it in line with the library -------------------------------------------------
 
@@ -102,7 +207,7 @@ class SectionIndex:
         with self._lock:
             return dict(self._db.execute("SELECT id, source_hash FROM chapters").fetchall())
 
-    def replace(self, chapters: Iterable[SourceChapter]) -> int:
+    def replace(self, chapters: Iterable[SourceChapter], *, generation: int = 0) -> int:
         """Index these chapters, replacing what was indexed under their ids; sections added."""
         added = 0
         prepared = [(c, [(s, sentences(s.text)) for s in c.sections]) for c in chapters]
@@ -110,8 +215,8 @@ class SectionIndex:
             for chapter, sections in prepared:
                 self._drop(chapter.id)
                 self._db.execute(
-                    "INSERT INTO chapters VALUES (?, ?, ?)",
-                    (chapter.id, chapter.source_hash, chapter.title),
+                    "INSERT INTO chapters VALUES (?, ?, ?, ?)",
+                    (chapter.id, chapter.source_hash, chapter.title, generation),
                 )
                 for section, said in sections:
                     cur = self._db.execute(
@@ -261,6 +366,10 @@ class SectionIndex:
         """The search box: the same ranking, for the words of `query`."""
         return self.search(query_terms(query), limit=limit)
 
+    def _meta(self, key: str) -> object:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
     def _count(self, table: str) -> int:
         return int(self._db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
 
@@ -279,6 +388,10 @@ class SectionIndex:
             (quote(term), *among),
         )
         return {r[0] for r in rows}
+
+
+def _pragma(db: sqlite3.Connection, name: str) -> int:
+    return int(db.execute(f"PRAGMA {name}").fetchone()[0])
 
 
 def _with_score(hit: Hit, score: float) -> Hit:

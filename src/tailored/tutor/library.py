@@ -7,6 +7,9 @@ after an ingest in this process): changed chapters are re-indexed, removed ones 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import os
+import sqlite3
 import time
 from pathlib import Path
 
@@ -18,7 +21,7 @@ from tailored.errors import BadRequest, ChapterNotFound
 from tailored.kit.db import transaction
 from tailored.tutor import glossary as glossaries
 from tailored.tutor.glossary import Term
-from tailored.tutor.index import SectionIndex, SourceChapter, SourceSection
+from tailored.tutor.index import NotAnIndex, SectionIndex, SourceChapter, SourceSection
 
 
 class TutorLibrary:
@@ -85,14 +88,40 @@ class TutorLibrary:
         self.glossary = await glossaries.load_stored(session)
 
 
-def index_folder(root: Path) -> tuple[SectionIndex, tuple[Term, ...]]:
-    """An index of a docs folder, for answering offline (`tailored ask`)."""
+def index_folder(root: Path, keep_in: Path | None = None) -> tuple[SectionIndex, tuple[Term, ...]]:
+    """An index of a docs folder, for answering offline (`tailored ask`).
+
+    With `keep_in`, the index file there is reused: when no file in the folder changed (names,
+    sizes, modification times) the folder is not even read; otherwise only chapters whose
+    source changed are indexed again. When the file cannot be written (a read-only folder) or
+    is some other database, the index is built in memory, as it is without `keep_in`.
+    `index.last_sync` says what was (re-)indexed.
+    """
+    glossary = glossaries.load_folder(root)
+    if keep_in is not None:
+        index: SectionIndex | None = None
+        try:
+            index = SectionIndex.open(keep_in)
+            stamp = folder_stamp(root, skip=keep_in)
+            if stamp is not None and index.stamp() == stamp:
+                index.reuse()
+            else:
+                index.sync(_chapters(root), stamp)
+            return index, glossary
+        except (sqlite3.Error, OSError, NotAnIndex):
+            if index is not None:
+                index.close()
+    index = SectionIndex()
+    index.sync(_chapters(root))
+    return index, glossary
+
+
+def _chapters(root: Path) -> list[SourceChapter]:
     loaded = load_docs(root)
     if not loaded.chapters:
         problem = f"; {loaded.errors[0].path}: {loaded.errors[0].message}" if loaded.errors else ""
         raise BadRequest(f"no chapters found in {root}{problem}")
-    index = SectionIndex()
-    index.replace(
+    return [
         SourceChapter(
             c.id,
             c.title,
@@ -100,5 +129,36 @@ def index_folder(root: Path) -> tuple[SectionIndex, tuple[Term, ...]]:
             tuple(SourceSection(i, s.anchor, s.heading, s.text) for i, s in enumerate(c.sections)),
         )
         for c in loaded.chapters
-    )
-    return index, glossaries.load_folder(root)
+    ]
+
+
+# A file changed this recently may change again within the file system's clock step without
+# its size or time changing (git's "racy" files): no stamp is kept then.
+RACY_NS = 2_000_000_000
+
+
+def folder_stamp(root: Path, *, skip: Path) -> str | None:
+    """A fingerprint of every file under `root` (path, size, modification time), without
+    reading them; `skip` (the index file, should it be kept inside) and its journals aside.
+    None when a file changed in the last two seconds."""
+    digest = hashlib.sha256()
+    recent = time.time_ns() - RACY_NS
+    seen: set[str] = set()
+    # Symbolic links are followed, as the docs loader follows them; each folder counted once.
+    for folder, dirs, files in os.walk(root, followlinks=True):
+        real = os.path.realpath(folder)
+        if real in seen:
+            dirs.clear()
+            continue
+        seen.add(real)
+        dirs.sort()
+        for name in sorted(files):
+            path = Path(folder, name)
+            if path.name.startswith(skip.name) and path.parent == skip.parent:
+                continue
+            info = path.stat()
+            if info.st_mtime_ns > recent:
+                return None
+            line = f"{path.relative_to(root)}\0{info.st_size}\0{info.st_mtime_ns}\n"
+            digest.update(line.encode())
+    return digest.hexdigest()
