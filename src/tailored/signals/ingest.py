@@ -123,8 +123,9 @@ async def store(
     collapsed = len(folded)
     users = {s.learner: user_of(s.learner) for s in (*batch, *folded)}
     # A collapsed view is not an event, but it is still the latest thing the learner opened.
-    await repo.add_scores(_view_touches(folded, users))
+    touches = _view_touches(folded, users)
     if not batch:
+        await repo.add_scores(touches)
         return IngestResult(duplicates=repeats, collapsed=collapsed)
     rows = [
         {
@@ -145,7 +146,7 @@ async def store(
     ]
     new_ids = await repo.insert_events(rows)
     stored = [s for s in batch if s.id in new_ids]
-    popular = await _derive(repo, stored, config=config, users=users, audiences=audiences)
+    popular = await _derive(repo, stored, touches, config=config, users=users, audiences=audiences)
     await repo.add_outbox(
         [
             {
@@ -170,13 +171,15 @@ async def store(
 async def _derive(
     repo: SignalRepository,
     stored: Sequence[Signal],
+    touches: Sequence[dict[str, Any]],
     *,
     config: SignalsConfig,
     users: Mapping[str, uuid.UUID | None],
     audiences: Mapping[str, str],
 ) -> list[dict[str, Any]]:
-    """Write scores and rollups; the popularity rows to add (shared by every learner: the
-    caller writes them last, so their row locks are held the shortest time)."""
+    """Write scores (with `touches`, the collapsed views) and rollups; return the popularity
+    rows to add (shared by every learner: the caller writes them last, so their row locks are
+    held the shortest time)."""
     weights = config.all_weights()
     half_life = config.half_life_days
     scores: dict[tuple[str, str], dict[str, Any]] = {}
@@ -230,7 +233,16 @@ async def _derive(
                 )
                 p["scaled"] += scaled
                 p["events"] += 1
-    # Rows in key order, so concurrent batches lock shared rows in one order (no deadlocks).
+    for touch in touches:
+        sc = scores.setdefault((touch["learner"], touch["content_id"]), touch)
+        if sc is not touch:
+            sc["last_seen"] = max(sc["last_seen"], touch["last_seen"])
+            prev = sc["last_view_at"]
+            sc["last_view_at"] = (
+                touch["last_view_at"] if prev is None else max(prev, touch["last_view_at"])
+            )
+    # Rows in key order, and score rows written only after the events (the touches of collapsed
+    # views too): a batch waiting on another's event ids then holds no row that one needs.
     await repo.add_scores([scores[k] for k in sorted(scores)])
     await repo.add_rollups([rollups[k] for k in sorted(rollups)])
     return [popular[k] for k in sorted(popular)]
