@@ -21,12 +21,10 @@ import random
 import subprocess
 import time
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from _common import ROOT, machine_line
+from _common import ROOT, machine_line, postgres_database
 from _server import Connection, Server, cpu_seconds, run_load_generator
 from sqlalchemy import (
     JSON,
@@ -81,23 +79,6 @@ def make_batches(n: int, size: int, users: int, seed: int = 1) -> list[list[dict
             batch.append(item)
         batches.append(batch)
     return batches
-
-
-@asynccontextmanager
-async def postgres_database(admin_url: str) -> AsyncIterator[str]:
-    """A fresh, empty database (the server migrates it), dropped afterwards."""
-    name = f"tailored_bench_events_{uuid.uuid4().hex[:8]}"
-    admin = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as connection:
-            await connection.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            yield f"{admin_url.rsplit('/', 1)[0]}/{name}"
-        finally:
-            async with admin.connect() as connection:
-                await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        await admin.dispose()
 
 
 async def send_all(

@@ -31,13 +31,11 @@ import sys
 import time
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from _common import machine_line, percentile, table, verdict
+from _common import machine_line, percentile, postgres_database, table, verdict
 from _server import Connection, Server, cpu_seconds, run_load_generator, summarize_errors
 from redis.asyncio import Redis
 from sqlalchemy import text
@@ -327,23 +325,6 @@ def report(run: Run, counts: dict[str, int], problems: list[str], exit_status: i
     relation = "equal" if recorded else "differ from"
     print(f"\n{verdict(recorded)}: recorded rows {relation} the 2xx answers the client got")
     return recorded and errors == 0
-
-
-@asynccontextmanager
-async def postgres_database(admin_url: str) -> AsyncIterator[str]:
-    """A fresh, empty database `tailored_bench_<random>` (the server migrates it), dropped after."""
-    name = f"tailored_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as connection:
-            await connection.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            yield f"{admin_url.rsplit('/', 1)[0]}/{name}"
-        finally:
-            async with admin.connect() as connection:
-                await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        await admin.dispose()
 
 
 async def serve_and_measure(

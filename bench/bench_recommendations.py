@@ -38,9 +38,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from _common import machine_line, percentile, table
+from _common import machine_line, percentile, postgres_database, table
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from tailored.config import Settings
@@ -256,18 +256,8 @@ async def database(backend: str, admin_url: str) -> AsyncIterator[str]:
         with tempfile.TemporaryDirectory() as folder:
             yield f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
         return
-    name = f"tailored_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(admin_url)
-    try:
-        async with admin.connect() as conn:
-            await conn.execution_options(isolation_level="AUTOCOMMIT")
-            await conn.execute(text(f'CREATE DATABASE "{name}"'))
-        yield f"{admin_url.rsplit('/', 1)[0]}/{name}"
-    finally:
-        async with admin.connect() as conn:
-            await conn.execution_options(isolation_level="AUTOCOMMIT")
-            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await admin.dispose()
+    async with postgres_database(admin_url) as url:
+        yield url
 
 
 async def main(args: argparse.Namespace) -> int:

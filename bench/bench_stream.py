@@ -32,8 +32,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import nats
-from _common import ROOT, machine_line, percentile, verdict
-from bench_load import postgres_database
+from _common import ROOT, machine_line, percentile, postgres_database, verdict
 from nats.js.api import AckPolicy, ConsumerConfig
 from redis.asyncio import Redis
 from sqlalchemy import insert, select
