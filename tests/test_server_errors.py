@@ -5,16 +5,15 @@ re-raises once the response is sent): the 500 says `Connection: close`."""
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
 from tailored.app import create_app
 from tailored.config import Environment, Settings
+from tests.fixtures.loopback import serve_on_loopback
 from tests.fixtures.settings import TEST_SECRET
 
 BOOM = "/test-only/boom"
@@ -33,19 +32,8 @@ async def server_port(tmp_path: Path) -> AsyncIterator[int]:
     async def boom() -> None:
         raise RuntimeError("a bug")
 
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="critical", ws="none"))
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    try:
-        while not server.started:
-            assert not task.done(), "the server did not start"
-            await asyncio.sleep(0.02)
-        yield sock.getsockname()[1]
-    finally:
-        server.should_exit = True
-        await task
-        sock.close()
+    async with serve_on_loopback(app) as port:
+        yield port
 
 
 class KeepAliveClient:

@@ -3,38 +3,25 @@ call it from a worker thread while the server runs on the test's event loop)."""
 
 from __future__ import annotations
 
-import asyncio
-import socket
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from tailored.app import create_app
 from tailored.config import Settings
 from tailored.models import Role
 from tailored.state import AppState
 from tests.fixtures.accounts import create_logged_in_user
+from tests.fixtures.loopback import serve_on_loopback
 
 
 @pytest.fixture
 async def base_url(settings: Settings, state: AppState) -> AsyncIterator[str]:
     app = create_app(settings, state=state)
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="critical", ws="none", lifespan="off"))
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    try:
-        while not server.started:
-            assert not task.done(), "the server did not start"
-            await asyncio.sleep(0.02)
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        await task
-        sock.close()
+    async with serve_on_loopback(app, lifespan="off") as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture

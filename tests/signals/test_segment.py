@@ -7,7 +7,6 @@ import asyncio
 import base64
 import gzip
 import json
-import socket
 import uuid
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
@@ -15,7 +14,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from segment.analytics.client import Client
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,6 +25,7 @@ from tailored.signals import service
 from tailored.signals.identity import learner_for_anonymous
 from tailored.state import AppState
 from tests.fixtures.accounts import create_logged_in_user
+from tests.fixtures.loopback import serve_on_loopback
 
 pytestmark = pytest.mark.usefixtures("library")
 
@@ -34,20 +33,8 @@ pytestmark = pytest.mark.usefixtures("library")
 @pytest.fixture
 async def server(settings: Settings, state: AppState) -> AsyncIterator[str]:
     """Tailored served by uvicorn on loopback, on the test's transaction."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    config = uvicorn.Config(create_app(settings, state=state), log_level="critical", ws="none")
-    srv = uvicorn.Server(config)
-    task = asyncio.create_task(srv.serve(sockets=[sock]))
-    try:
-        while not srv.started:
-            assert not task.done(), "the server did not start"
-            await asyncio.sleep(0.02)
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        srv.should_exit = True
-        await task
-        sock.close()
+    async with serve_on_loopback(create_app(settings, state=state)) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 async def send(host: str, write_key: str, calls: Callable[[Client], None], **options: Any) -> None:

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-import uvicorn
 from fastapi import FastAPI
 
 from tailored.app import create_app
@@ -16,25 +14,15 @@ from tailored.config import Environment, Settings
 from tailored.config.flags import StreamConfig
 from tailored.state import AppState
 from tailored.stream.brokers import MemoryBroker
+from tests.fixtures.loopback import serve_on_loopback
 from tests.fixtures.settings import TEST_SECRET
 from tests.stream.conftest import add_events
 
 
 @asynccontextmanager
 async def served(app: FastAPI) -> AsyncIterator[AppState]:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="critical", ws="none"))
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    try:
-        while not server.started:
-            assert not task.done(), "the server did not start"
-            await asyncio.sleep(0.02)
+    async with serve_on_loopback(app):
         yield app.state.tailored
-    finally:
-        server.should_exit = True
-        await task
-        sock.close()
 
 
 def settings(tmp_path: Path, *, relay: bool) -> Settings:
