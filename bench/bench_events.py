@@ -25,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from _common import ROOT, machine_line, postgres_database
-from _server import Connection, Server, cpu_seconds, run_load_generator
+from _server import Connection, Server, cpu_seconds, postgres_pids, run_load_generator
 from sqlalchemy import (
     JSON,
     Column,
@@ -170,13 +170,18 @@ async def bare_insert(url: str, batches: list[list[dict[str, Any]]], concurrency
             async with engine.begin() as conn:
                 await conn.execute(BARE.insert(), rows)
 
+    pg0, own0 = cpu_seconds(postgres_pids()), time.process_time()
     start = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     elapsed = time.perf_counter() - start
+    pg_cpu, own = cpu_seconds(postgres_pids()) - pg0, time.process_time() - own0
     async with engine.connect() as conn:
         count = await conn.scalar(select(func.count()).select_from(BARE))
     await engine.dispose()
-    print(f"  bare INSERT: {count:,} rows in {elapsed:.2f} s")
+    print(
+        f"  bare INSERT: {count:,} rows in {elapsed:.2f} s "
+        f"(CPU: client {own:.1f} s, PostgreSQL {pg_cpu:.1f} s)"
+    )
     return elapsed
 
 
@@ -220,11 +225,12 @@ async def main(args: argparse.Namespace) -> int:
             )
             warm = make_batches(2, args.size, args.users, seed=99)
             await send_all(server.port, key, warm, 1)
-            cpu0 = cpu_seconds(server.pids())
+            cpu0, pg0 = cpu_seconds(server.pids()), cpu_seconds(postgres_pids())
             start = time.perf_counter()
             totals = await send_all(server.port, key, batches, args.concurrency)
             elapsed = time.perf_counter() - start
             cpu = cpu_seconds(server.pids()) - cpu0
+            pg_cpu = cpu_seconds(postgres_pids()) - pg0
         finally:
             server.stop()
         rows = await counts(url)
@@ -234,7 +240,7 @@ async def main(args: argparse.Namespace) -> int:
     bare_rate = distinct / bare
     print(
         f"\nHTTP ingest: {total:,} events in {elapsed:.2f} s = {rate:,.0f} events/s "
-        f"(server CPU {cpu:.1f} s); {totals}"
+        f"(CPU: server {cpu:.1f} s, PostgreSQL {pg_cpu:.1f} s); {totals}"
     )
     print(f"stored: {rows}")
     print(f"bare INSERT of the same {distinct:,} rows: {bare_rate:,.0f} rows/s")

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import math
-
 import pytest
 
 from tailored.kit.cache import Cache
@@ -29,12 +27,13 @@ class TestZaddMany:
             await cache.zadd_many({"a": {"x": 1.0}}, ttl=0)
 
 
-class TestZrangebyscoreMany:
-    async def test_members_in_range_of_each_set_absent_ones_empty(self, cache: Cache) -> None:
-        await cache.zadd("a", {"p": 1.0, "q": 2.0, "r": 3.0})
-        await cache.zadd("b", {"s": 2.5})
-        got = await cache.zrangebyscore_many(["a", "b", "none"], 2.0, math.inf)
-        assert got == {"a": ["q", "r"], "b": ["s"], "none": []}
+class TestZscoreMany:
+    async def test_score_of_each_pair_absent_ones_none(self, cache: Cache) -> None:
+        await cache.zadd("a", {"p": 1.0, "q": 2.5})
+        await cache.zadd("b", {"s": 3.0})
+        pairs = [("a", "q"), ("b", "s"), ("a", "missing"), ("none", "p"), ("a", "p")]
+        assert await cache.zscore_many(pairs) == [2.5, 3.0, None, None, 1.0]
+        assert await cache.zscore_many([]) == []
 
 
 class TestListPushMany:

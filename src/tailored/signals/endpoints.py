@@ -4,7 +4,7 @@ learner reads back about themselves."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Depends
@@ -66,10 +66,12 @@ def _problem(loc: str, msg: str) -> list[dict[str, Any]]:
     return [{"type": "value_error", "loc": [loc], "msg": msg}]
 
 
-def _check(item: EventIn, sender: Sender, weights: dict[str, float]) -> list[dict[str, Any]]:
+def _check(
+    item: EventIn, sender: Sender, weights: dict[str, float], latest: datetime
+) -> list[dict[str, Any]]:
     if item.type not in weights:
         return _problem("type", f"unknown event type; one of {sorted(weights)}")
-    if item.occurred_at > utcnow() + FUTURE_SLACK:
+    if item.occurred_at > latest:
         return _problem("occurred_at", "in the future")
     if sender.user is not None and (item.user_id or item.anonymous_id):
         return _problem("user_id", "a learner sends their own events: leave user ids out")
@@ -100,6 +102,7 @@ async def post_events(
     weights = config.all_weights()
     errors: list[ItemError] = []
     valid: list[tuple[int, EventIn]] = []
+    latest = utcnow() + FUTURE_SLACK
     for index, raw in enumerate(body.events):
         try:
             item = EventIn.model_validate(raw)
@@ -107,7 +110,7 @@ async def post_events(
             detail = exc.errors(include_url=False, include_input=False, include_context=False)
             errors.append(ItemError(index=index, detail=detail))
             continue
-        if problems := _check(item, sender, weights):
+        if problems := _check(item, sender, weights, latest):
             errors.append(ItemError(index=index, detail=problems))
         else:
             valid.append((index, item))

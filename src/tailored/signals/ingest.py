@@ -4,6 +4,7 @@ whatever its size."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -14,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tailored.config.signals import SignalsConfig
 from tailored.models.base import utcnow
-from tailored.signals import decay
+from tailored.signals import decay, pgbatch
 from tailored.signals.identity import ANYONE, user_of
 from tailored.signals.repository import SignalRepository
 from tailored.signals.schemas import IngestResult, Signal
@@ -113,7 +114,6 @@ async def store(
     """Store new events and everything derived from them; `audiences` maps learners to the
     audience their popularity counts in (learners not in it count only for everyone)."""
     now = now or utcnow()
-    weights = config.all_weights()
     repo = SignalRepository(session)
     batch, repeats = _unique(signals)
     pairs = {(s.learner, s.content_id) for s in batch if s.type == "view" and s.content_id}
@@ -127,39 +127,17 @@ async def store(
     if not batch:
         await repo.add_scores(touches)
         return IngestResult(duplicates=repeats, collapsed=collapsed)
-    rows = [
-        {
-            "id": s.id,
-            "learner": s.learner,
-            "user_id": users[s.learner],
-            "type": s.type,
-            "content_id": s.content_id,
-            "content_type": s.content_type,
-            "session_id": s.session_id,
-            "metadata": s.metadata,
-            "weight": weights[s.type],
-            "occurred_at": s.occurred_at,
-            "received_at": now,
-            "source": s.source,
-        }
-        for s in sorted(batch, key=lambda x: x.id)
-    ]
-    new_ids = await repo.insert_events(rows)
-    stored = [s for s in batch if s.id in new_ids]
-    popular = await _derive(repo, stored, touches, config=config, users=users, audiences=audiences)
-    await repo.add_outbox(
-        [
-            {
-                "event_id": s.id,
-                "learner_key": s.learner,
-                "topic": EVENTS_TOPIC,
-                "payload": event_payload(s, weights[s.type]),
-                "created_at": now,
-            }
-            for s in stored
-        ]
-    )
-    await repo.add_popularity(popular)
+    if repo.postgres:
+        new_ids = await pgbatch.store_batch(
+            session,
+            _event_columns(batch, config=config, users=users, audiences=audiences),
+            _touch_columns(touches),
+            topic=EVENTS_TOPIC,
+            received_at=now,
+        )
+        stored = [s for s in batch if s.id in new_ids]
+    else:
+        stored = await _store_rows(repo, batch, touches, config, users, audiences, now)
     return IngestResult(
         inserted=len(stored),
         duplicates=repeats + len(batch) - len(stored),
@@ -246,3 +224,92 @@ async def _derive(
     await repo.add_scores([scores[k] for k in sorted(scores)])
     await repo.add_rollups([rollups[k] for k in sorted(rollups)])
     return [popular[k] for k in sorted(popular)]
+
+
+async def _store_rows(
+    repo: SignalRepository,
+    batch: Sequence[Signal],
+    touches: Sequence[dict[str, Any]],
+    config: SignalsConfig,
+    users: Mapping[str, uuid.UUID | None],
+    audiences: Mapping[str, str],
+    now: datetime,
+) -> list[Signal]:
+    """SQLite: a statement per table, the sums made here; the events that were new."""
+    weights = config.all_weights()
+    rows = [
+        {
+            "id": s.id,
+            "learner": s.learner,
+            "user_id": users[s.learner],
+            "type": s.type,
+            "content_id": s.content_id,
+            "content_type": s.content_type,
+            "session_id": s.session_id,
+            "metadata": s.metadata,
+            "weight": weights[s.type],
+            "occurred_at": s.occurred_at,
+            "received_at": now,
+            "source": s.source,
+        }
+        for s in sorted(batch, key=lambda x: x.id)
+    ]
+    new_ids = await repo.insert_events(rows)
+    stored = [s for s in batch if s.id in new_ids]
+    popular = await _derive(repo, stored, touches, config=config, users=users, audiences=audiences)
+    await repo.add_outbox(
+        [
+            {
+                "event_id": s.id,
+                "learner_key": s.learner,
+                "topic": EVENTS_TOPIC,
+                "payload": event_payload(s, weights[s.type]),
+                "created_at": now,
+            }
+            for s in stored
+        ]
+    )
+    await repo.add_popularity(popular)
+    return stored
+
+
+def _event_columns(
+    batch: Sequence[Signal],
+    *,
+    config: SignalsConfig,
+    users: Mapping[str, uuid.UUID | None],
+    audiences: Mapping[str, str],
+) -> dict[str, list[Any]]:
+    """The batch as pgbatch.EVENT_COLUMNS: one list per column, in the batch's order."""
+    weights = config.all_weights()
+    half_life = config.half_life_days
+    weight = [weights[s.type] for s in batch]
+    return {
+        "id": [s.id for s in batch],
+        "learner": [s.learner for s in batch],
+        "user_id": [users[s.learner] for s in batch],
+        "type": [s.type for s in batch],
+        "content_id": [s.content_id for s in batch],
+        "content_type": [s.content_type for s in batch],
+        "session_id": [s.session_id for s in batch],
+        "metadata": [json.dumps(s.metadata) for s in batch],
+        "weight": weight,
+        "occurred_at": [s.occurred_at for s in batch],
+        "source": [s.source for s in batch],
+        "scaled": [
+            decay.scaled(w, s.occurred_at, half_life) for s, w in zip(batch, weight, strict=True)
+        ],
+        "audience": [audiences.get(s.learner, ANYONE) for s in batch],
+        "payload": [json.dumps(event_payload(s, w)) for s, w in zip(batch, weight, strict=True)],
+    }
+
+
+def _touch_columns(touches: Sequence[dict[str, Any]]) -> dict[str, list[Any]]:
+    """Collapsed views' score rows as pgbatch.TOUCH_COLUMNS."""
+    return {
+        "t_learner": [t["learner"] for t in touches],
+        "t_content_id": [t["content_id"] for t in touches],
+        "t_user_id": [t["user_id"] for t in touches],
+        "t_content_type": [t["content_type"] for t in touches],
+        "t_at": [t["last_view_at"] for t in touches],
+    }

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, func, select, text, update
+from sqlalchemy import Table, delete, func, select, text, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
@@ -64,16 +64,19 @@ class SignalRepository:
         if not pairs:
             return {}
         found: dict[tuple[str, str], datetime] = {}
-        learners = sorted({learner for learner, _ in pairs})
-        for start in range(0, len(learners), _CHUNK):
+        wanted = sorted(pairs)
+        # The pairs themselves (row values), not every score row of each learner.
+        for start in range(0, len(wanted), _CHUNK // 2):
             rows = await self.session.execute(
                 select(SignalScore.learner, SignalScore.content_id, SignalScore.last_view_at).where(
-                    SignalScore.learner.in_(learners[start : start + _CHUNK]),
+                    tuple_(SignalScore.learner, SignalScore.content_id).in_(
+                        wanted[start : start + _CHUNK // 2]
+                    ),
                     SignalScore.last_view_at.is_not(None),
                 )
             )
             for learner, content_id, at in rows:
-                if at is not None and (learner, content_id) in pairs:
+                if at is not None:
                     found[(learner, content_id)] = at
         return found
 

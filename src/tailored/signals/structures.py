@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import time
 import uuid
 from collections import defaultdict
@@ -67,15 +66,12 @@ def embedding_key(learner: str) -> str:
 async def drop_seen(cache: Cache, signals: Sequence[Signal]) -> tuple[list[Signal], int]:
     """The events whose ids the dedup set does not hold, and how many it did: a retried batch
     costs one cache round trip and no database work."""
-    learners = sorted({s.learner for s in signals})
-    if not learners:
+    if not signals:
         return [], 0
     since = time.time() - DEDUP_TTL
-    found = await cache.zrangebyscore_many([seen_key(x) for x in learners], since, math.inf)
-    seen = {member for members in found.values() for member in members}
-    if not seen:
-        return list(signals), 0
-    fresh = [s for s in signals if s.id not in seen]
+    # One score per event (not each learner's whole set): the reply is as long as the batch.
+    scores = await cache.zscore_many([(seen_key(s.learner), s.id) for s in signals])
+    fresh = [s for s, at in zip(signals, scores, strict=True) if at is None or at < since]
     return fresh, len(signals) - len(fresh)
 
 

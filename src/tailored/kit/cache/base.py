@@ -198,10 +198,9 @@ class Cache(Protocol):
         give it ``ttl``. One round trip on Redis (not atomic across keys)."""
         ...
 
-    async def zrangebyscore_many(
-        self, keys: Sequence[str], min: float, max: float
-    ) -> dict[str, list[str]]:
-        """The members with ``min <= score <= max`` of each sorted set (absent: [])."""
+    async def zscore_many(self, pairs: Sequence[tuple[str, str]]) -> list[float | None]:
+        """The score of each (sorted set, member) pair, in order; None where the set or the
+        member is absent. One round trip on Redis, however many sets."""
         ...
 
     async def list_push_many(

@@ -170,11 +170,9 @@ class MemoryCache(StructureOps):
             if ttl is not None and mapping:
                 await self.expire(key, ttl)
 
-    async def zrangebyscore_many(
-        self, keys: Sequence[str], min: float, max: float
-    ) -> dict[str, list[str]]:
-        """The members with ``min <= score <= max`` of each sorted set."""
-        return {k: [m for m, _ in await self.zrangebyscore(k, min, max)] for k in keys}
+    async def zscore_many(self, pairs: Sequence[tuple[str, str]]) -> list[float | None]:
+        """The score of each (sorted set, member) pair; None where it is absent."""
+        return [await self.zscore(k, m) for k, m in pairs]
 
     async def list_push_many(
         self,

@@ -19,7 +19,7 @@ from .base import NotANumberError, WrongTypeError, check_namespace, check_ttl
 from .redis_scripts import DELETE_IF_EQUALS as _DELETE_IF_EQUALS
 from .redis_scripts import INCR_CREATING as _INCR_CREATING
 from .redis_scripts import INVALIDATE_TAGS as _INVALIDATE_TAGS
-from .redis_scripts import LIST_PUSH_MANY, ZADD_MANY, ZRANGEBYSCORE_MANY
+from .redis_scripts import LIST_PUSH_MANY, ZADD_MANY, ZSCORE_MANY
 from .redis_scripts import SET_TAGGED as _SET_TAGGED
 
 __all__ = ["UNREACHABLE", "RedisCache"]
@@ -109,7 +109,7 @@ class RedisCache:
         self._delete_if_equals = client.register_script(_DELETE_IF_EQUALS)
         self._incr_creating = client.register_script(_INCR_CREATING)
         self._zadd_many = client.register_script(ZADD_MANY)
-        self._zrange_many = client.register_script(ZRANGEBYSCORE_MANY)
+        self._zscore_many = client.register_script(ZSCORE_MANY)
         self._list_push_many = client.register_script(LIST_PUSH_MANY)
 
     @classmethod
@@ -282,16 +282,14 @@ class RedisCache:
         await self._zadd_many(keys=[self._k(k) for k in keys], args=args)
 
     @_translated
-    async def zrangebyscore_many(
-        self, keys: Sequence[str], min: float, max: float
-    ) -> dict[str, list[str]]:
-        """The members with ``min <= score <= max`` of each sorted set."""
-        if not keys:
-            return {}
-        found = await self._zrange_many(
-            keys=[self._k(k) for k in keys], args=[_score(min), _score(max)]
+    async def zscore_many(self, pairs: Sequence[tuple[str, str]]) -> list[float | None]:
+        """The score of each (sorted set, member) pair; None where it is absent."""
+        if not pairs:
+            return []
+        found = await self._zscore_many(
+            keys=[self._k(k) for k, _ in pairs], args=[m for _, m in pairs]
         )
-        return {k: [m.decode() for m in ms] for k, ms in zip(keys, found, strict=True)}
+        return [float(v) if v else None for v in found]
 
     @_translated
     async def list_push_many(

@@ -75,11 +75,12 @@ for k = 1, #KEYS do
 end
 """
 
-# Members of many sorted sets by score: ARGV min, max.
-ZRANGEBYSCORE_MANY = """
+# The score of ARGV[k] in sorted set KEYS[k], for each k ("" where it is absent): a key may
+# repeat, so a batch asks about each of its members without fetching whole sets.
+ZSCORE_MANY = """
 local out = {}
 for k = 1, #KEYS do
-  out[k] = redis.call('ZRANGE', KEYS[k], ARGV[1], ARGV[2], 'BYSCORE')
+  out[k] = redis.call('ZSCORE', KEYS[k], ARGV[k]) or ''
 end
 return out
 """

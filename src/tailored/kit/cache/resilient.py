@@ -261,11 +261,9 @@ class ResilientCache:
         """Add to many sorted sets."""
         await self._run(lambda c: c.zadd_many(sets, drop_below=drop_below, ttl=ttl))
 
-    async def zrangebyscore_many(
-        self, keys: Sequence[str], min: float, max: float
-    ) -> dict[str, list[str]]:
-        """Members of many sorted sets by score."""
-        return await self._run(lambda c: c.zrangebyscore_many(keys, min, max))
+    async def zscore_many(self, pairs: Sequence[tuple[str, str]]) -> list[float | None]:
+        """Scores of many (sorted set, member) pairs."""
+        return await self._run(lambda c: c.zscore_many(pairs))
 
     async def list_push_many(
         self,
