@@ -16,17 +16,19 @@ from tailored.content.service import NearChapters
 from tailored.derived.recorder import Recorder
 from tailored.flags.book import FlagBook
 from tailored.flags.exposures import Exposures, signal_writer
-from tailored.flags.rules import evaluate
+from tailored.flags.rules import evaluate, reads_traits
 from tailored.flags.service import PROFILE_ATTRIBUTES
 from tailored.kit.cache import Cache, create_cache
-from tailored.kit.db import create_engine, create_sessionmaker
+from tailored.kit.db import create_engine, create_sessionmaker, reading
 from tailored.llm.router import ProviderChain, build_chain
 from tailored.personalization.adapter import Adapter
 from tailored.personalization.adapters import build_adapter
 from tailored.personalization.engine import Personalizer
+from tailored.profiles import service as profiles
 from tailored.profiles.schemas import ProfileData
 from tailored.recommendations.engine import Recommender
 from tailored.signals import structures
+from tailored.signals.identity import user_of
 from tailored.stream.brokers import broker_url, create_broker
 from tailored.stream.relay import Relay
 from tailored.translation.engine import Translator
@@ -160,8 +162,11 @@ class AppState:
         flag = (await self.flags.current()).get(key)
         if flag is None or not flag.enabled:
             return self.personalizer
+        context = rollout_context(profile)
+        if reads_traits(flag):
+            context.update(await self._trait_context(learner))
         try:
-            result = evaluate(flag, rollout_context(profile), targeting_key or learner)
+            result = evaluate(flag, context, targeting_key or learner)
         except Exception:  # a broken flag must not stop personalization
             log.exception("evaluating flag %s failed; using the default adapter", key)
             return self.personalizer
@@ -170,6 +175,16 @@ class AppState:
             return self.personalizer  # e.g. "llm" with no provider: not exposed to it
         self.exposures.add(learner, key, flag.version, result.variant)
         return chosen
+
+    async def _trait_context(self, learner: str) -> dict[str, object]:
+        """`traits.<key>` values of an account's traits, as OFREP's context has them: read
+        only for a flag whose rules name one, so other flags cost the hot route nothing."""
+        user_id = user_of(learner)
+        if user_id is None:
+            return {}
+        async with reading(self.sessionmaker) as session:
+            traits = await profiles.list_traits(session, user_id)
+        return {f"traits.{t.key}": t.value for t in traits}
 
     async def close(self) -> None:
         await self.exposures.stop()
@@ -183,8 +198,8 @@ class AppState:
 
 
 def rollout_context(profile: ProfileData) -> dict[str, object]:
-    """What the flag's rules may read: the profile fields, as OFREP's context has them
-    (learner traits are not read here: that would cost the hot route a database read)."""
+    """What the flag's rules may read: the profile fields, as OFREP's context has them (and
+    `traits.<key>`, added by `personalizer_for` when a rule names one)."""
     data = profile.model_dump(mode="json")
     data["profile_completed"] = profile.profile_completed
     return {name: data.get(name) for name in PROFILE_ATTRIBUTES}

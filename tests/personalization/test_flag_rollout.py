@@ -5,6 +5,7 @@ the flag is absent, killed, or names an adapter that is not configured."""
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from tailored.signals import service as signals
 from tailored.state import AppState
 from tailored.testing import OpenAIServer, reply
 from tests.fixtures.accounts import create_logged_in_user
+from tests.fixtures.profiles import create_trait
 from tests.flags.conftest import create_flag
 from tests.llm.conftest import config_for
 from tests.llm.test_llm_adapter import CHAPTER, simplify
@@ -230,6 +232,35 @@ class TestRollout:
         anonymous = await client.post(admin_url, headers=admin, json={"profile": COMPLETE})
         assert _name(anonymous.json()) == "rules"
         assert await _exposures(state, learner) == [{"flag": FLAG, "variant": "llm", "version": 1}]
+
+    async def test_a_rule_on_a_trait_targets_the_learners_who_have_it(
+        self, llm_app: tuple[httpx.AsyncClient, AppState]
+    ) -> None:
+        client, state = llm_app
+        admin = await _admin(client, state)
+        await create_flag(
+            client,
+            admin,
+            key=FLAG,
+            kind="variant",
+            variants=ADAPTERS,
+            default_variant="rules",
+            rules=[
+                {
+                    "when": [{"attribute": "traits.pace", "op": "in", "values": ["fast"]}],
+                    "variant": "llm",
+                }
+            ],
+        )
+        fast, fast_headers = await _learner(client, state)
+        await create_trait(state, user_id=uuid.UUID(fast), key="pace", value="fast")
+        steady, steady_headers = await _learner(client, state)
+        await create_trait(state, user_id=uuid.UUID(steady), key="pace", value="steady")
+        assert _name(await _personalize(client, fast_headers)) == "llm"
+        assert _name(await _personalize(client, steady_headers)) == "rules"
+        # The same answer OFREP gives for the same learner.
+        ofrep = await client.post(f"/ofrep/v1/evaluate/flags/{FLAG}", headers=fast_headers)
+        assert ofrep.json()["value"] == "llm"
 
 
 @pytest.mark.usefixtures("docs")

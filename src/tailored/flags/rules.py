@@ -98,6 +98,16 @@ def holds(condition: Mapping[str, Any], context: Mapping[str, Any]) -> bool:
     return number >= bound if op == "gte" else number <= bound if op == "lte" else False
 
 
+def reads_traits(flag: FlagDef) -> bool:
+    """Whether a rule of `flag` names a `traits.<key>` attribute (a caller that has only the
+    profile at hand reads the learner's traits then, and only then)."""
+    return any(
+        str(c.get("attribute", "")).startswith("traits.")
+        for rule in flag.rules
+        for c in rule.get("when", ())
+    )
+
+
 def evaluate(flag: FlagDef, context: Mapping[str, Any], targeting_key: str | None) -> Evaluation:
     """Evaluate one flag. Raises TargetingKeyMissing when a split applies and there is no key."""
     meta: dict[str, str | int | bool] = {"version": flag.version}
