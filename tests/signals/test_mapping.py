@@ -45,6 +45,20 @@ class TestParse:
         ]
         assert parsed.ignored == 1
 
+    def test_an_alias_needs_both_ids_and_a_group_call_is_ignored(self) -> None:
+        mapping = SignalsConfig().segment_mapping()
+        parsed = parse(
+            [
+                {"type": "alias", "messageId": "a", "userId": "new", "previousId": "old"},
+                {"type": "alias", "messageId": "b", "userId": "new"},
+                {"type": "group", "messageId": "c", "userId": "new", "groupId": "g"},
+            ],
+            mapping,
+        )
+        assert [(m.previous_id, m.user_id) for m in parsed.aliases] == [("old", "new")]
+        assert [index for index, _ in parsed.errors] == [1]
+        assert parsed.ignored == 1
+
     def test_a_mapping_to_an_unknown_type_is_a_configuration_error(self) -> None:
         with pytest.raises(ValueError, match="not an event type"):
             SignalsConfig(segment_events={"X": "teleport"})

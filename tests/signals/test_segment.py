@@ -22,7 +22,7 @@ from tailored.app import create_app
 from tailored.config import Settings
 from tailored.models import SignalEvent
 from tailored.signals import service
-from tailored.signals.identity import learner_for_anonymous
+from tailored.signals.identity import learner_for_anonymous, learner_for_site_user
 from tailored.state import AppState
 from tests.fixtures.accounts import create_logged_in_user
 from tests.fixtures.loopback import serve_on_loopback
@@ -125,6 +125,31 @@ class TestSdk:
         assert await service.completed(session, learner_for_anonymous(prefix, anon)) == []
         scores = await service.item_scores(session, str(user.id), config=settings.signals)
         assert set(scores) == {"intro", "simulation/gazebo-and-isaac"}
+
+    async def test_alias_moves_a_previous_ids_history_to_the_new_user_id(
+        self, server: str, site_key: str, session: AsyncSession
+    ) -> None:
+        old, new, anon = f"old-{uuid.uuid4().hex}", f"new-{uuid.uuid4().hex}", uuid.uuid4().hex
+
+        def before(sdk: Client) -> None:
+            sdk.track(user_id=old, event="Chapter Completed", properties={"content_id": "intro"})
+            sdk.page(anonymous_id=anon, properties={"path": "/docs/ros2/urdf"})
+
+        await send(server, site_key, before, sync_mode=True)
+        prefix = site_key.split("_")[1]
+        moved_to = learner_for_site_user(prefix, new)
+        assert await service.completed(session, moved_to) == []
+
+        def rename(sdk: Client) -> None:
+            sdk.alias(previous_id=old, user_id=new)
+            sdk.alias(previous_id=anon, user_id=new)
+
+        await send(server, site_key, rename, sync_mode=True)
+        assert await service.completed(session, moved_to) == ["intro"]
+        assert (await service.progress(session, moved_to)).last_viewed == "ros2/urdf"
+        assert await service.completed(session, learner_for_site_user(prefix, old)) == []
+        rollups = await service.rollups(session, learner_for_anonymous(prefix, anon))
+        assert rollups == []
 
     async def test_a_retried_message_is_stored_once(self, server: str, site_key: str) -> None:
         message = {

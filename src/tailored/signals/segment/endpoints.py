@@ -1,4 +1,4 @@
-"""The Segment-compatible intake: /v1/batch, /v1/track, /v1/page, /v1/identify.
+"""The Segment-compatible intake: /v1/batch, /v1/track, /v1/page, /v1/identify, /v1/alias.
 
 The write key is a site API key (`tailored keys create NAME`), sent as the HTTP Basic user
 name or as `writeKey` in the body (Segment's libraries do either); gzip bodies are accepted.
@@ -17,7 +17,7 @@ from fastapi import APIRouter, BackgroundTasks, Request
 from tailored.deps import CacheDep, SessionDep, SettingsDep
 from tailored.errors import BadRequest, error_responses
 from tailored.signals import intake, keys
-from tailored.signals.identity import learner_for_anonymous
+from tailored.signals.identity import learner_for_anonymous, learner_for_site_user
 from tailored.signals.keys import InvalidSiteKey, Site
 from tailored.signals.schemas import Signal
 from tailored.signals.segment import mapping as segment
@@ -90,7 +90,7 @@ async def _ingest(
         raise BadRequest(f"at most {config.max_batch} messages per batch")
     parsed = segment.parse(messages, config.segment_mapping(), default_type=single)
     signals, errors, ignored = await _signals(session, site, parsed)
-    merges = await _merges(session, site, parsed.identifies)
+    merges = await _merges(session, site, parsed)
     accepted = await intake.accept(session, cache, config, signals, merges=merges)
     background.add_task(accepted.finish)
     result = accepted.result
@@ -141,14 +141,23 @@ async def _signals(
     return signals, errors, ignored
 
 
-async def _merges(
-    session: SessionDep, site: Site, identifies: list[segment.SegmentMessage]
-) -> list[intake.Merge]:
-    pairs = [m for m in identifies if m.user_id and m.anonymous_id]
-    targets = await intake.site_learners(session, site, [(m.user_id, None) for m in pairs])
+async def _merges(session: SessionDep, site: Site, parsed: segment.Parsed) -> list[intake.Merge]:
+    """identify (anonymousId → userId) and alias (previousId → userId): whose history moves
+    where. A previous id may have been anonymous or a user id of the site: both move."""
+    moves: list[tuple[str, str]] = [
+        (learner_for_anonymous(site.prefix, m.anonymous_id), m.user_id)
+        for m in parsed.identifies
+        if m.user_id is not None and m.anonymous_id is not None
+    ]
+    for m in parsed.aliases:
+        if m.user_id is not None and m.previous_id is not None:  # (parse checked both)
+            moves.append((learner_for_anonymous(site.prefix, m.previous_id), m.user_id))
+            moves.append((learner_for_site_user(site.prefix, m.previous_id), m.user_id))
+    targets = await intake.site_learners(session, site, [(user, None) for _, user in moves])
     return [
-        intake.Merge(source=learner_for_anonymous(site.prefix, m.anonymous_id or ""), target=t)
-        for m, t in zip(pairs, targets, strict=True)
+        intake.Merge(source=source, target=target)
+        for (source, _), target in zip(moves, targets, strict=True)
+        if source != target
     ]
 
 
@@ -202,3 +211,16 @@ async def identify(
     """Segment's identify call: with userId and anonymousId, the visitor's events move to
     the user (sign-in)."""
     return await _ingest(request, session, settings, cache, background, single="identify")
+
+
+@router.post("/alias", responses=_ERRORS)
+async def alias(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    cache: CacheDep,
+    background: BackgroundTasks,
+) -> dict[str, Any]:
+    """Segment's alias call: the history under `previousId` (an anonymous id or a former
+    user id) moves to `userId`."""
+    return await _ingest(request, session, settings, cache, background, single="alias")

@@ -3,7 +3,9 @@ server/http-api/) mapped onto signals, so an analytics SDK can send here by chan
 
 `track` → the signal type its event name maps to (settings signals.segment_events; names that
 map nowhere are ignored); `page` → view; `identify` with both userId and anonymousId → the
-anonymous visitor's events move to the user. `messageId` is the event id, `timestamp` when it
+anonymous visitor's events move to the user; `alias` (previousId → userId) → the history under
+the previous id (an anonymous id or a former user id) moves to the user; `group` and `screen`
+names that map nowhere are counted as ignored. `messageId` is the event id, `timestamp` when it
 happened, `properties.content_id` (or a page path naming a chapter) the content.
 """
 
@@ -32,6 +34,7 @@ class SegmentMessage(BaseModel):
     anonymous_id: str | None = Field(
         default=None, alias="anonymousId", min_length=1, max_length=128
     )
+    previous_id: str | None = Field(default=None, alias="previousId", min_length=1, max_length=128)
     event: str | None = Field(default=None, max_length=200)
     name: str | None = Field(default=None, max_length=200)
     properties: dict[str, Any] = Field(default_factory=dict)
@@ -57,6 +60,7 @@ class Draft:
 class Parsed:
     drafts: list[Draft] = field(default_factory=list)
     identifies: list[SegmentMessage] = field(default_factory=list)
+    aliases: list[SegmentMessage] = field(default_factory=list)
     errors: list[tuple[int, list[dict[str, Any]]]] = field(default_factory=list)
     ignored: int = 0
 
@@ -109,6 +113,12 @@ def parse(
             continue
         if msg.type == "identify":
             out.identifies.append(msg)
+            continue
+        if msg.type == "alias":
+            if not (msg.user_id and msg.previous_id):
+                out.errors.append((index, _error("alias needs userId and previousId", "userId")))
+            else:
+                out.aliases.append(msg)
             continue
         if msg.type == "track":
             kind = mapping.get((msg.event or "").lower())
