@@ -23,12 +23,14 @@ from tailored.errors import AppError
 from tailored.flags.endpoints import experiments_router, ofrep_router
 from tailored.flags.endpoints import router as flags_router
 from tailored.health import router as health_router
+from tailored.kit.db import transaction
 from tailored.kit.migrate import upgrade_async
 from tailored.openapi import install as install_openapi
 from tailored.personalization.endpoints import router as personalization_router
 from tailored.privacy.endpoints import router as privacy_router
 from tailored.profiles.endpoints import router as profiles_router
 from tailored.recommendations.endpoints import router as recommendations_router
+from tailored.signals import rebuild as signals_rebuild
 from tailored.signals.endpoints import router as signals_router
 from tailored.signals.segment.endpoints import router as segment_router
 from tailored.state import AppState
@@ -38,6 +40,18 @@ from tailored.tutor.endpoints import router as tutor_router
 from tailored.web.endpoints import router as web_router
 
 log = logging.getLogger("tailored")
+
+
+async def _check_signals(state: AppState) -> None:
+    """Warn when stored scores were computed with other weights or half-life than these."""
+    try:
+        async with transaction(state.sessionmaker, write=True) as session:
+            problem = await signals_rebuild.check(session, state.settings.signals)
+    except Exception as exc:  # noqa: BLE001 - a check, not a reason to refuse to start
+        log.warning("could not check the signals settings: %s", exc)
+        return
+    if problem:
+        log.warning("signals: %s", problem)
 
 
 def create_app(settings: Settings, *, state: AppState | None = None) -> FastAPI:
@@ -51,6 +65,7 @@ def create_app(settings: Settings, *, state: AppState | None = None) -> FastAPI:
             await upgrade_async(app_state.engine)
         app.state.tailored = app_state
         if owned:
+            await _check_signals(app_state)
             app_state.recorder.start()
             app_state.exposures.start()
             if settings.stream.relay_in_serve:

@@ -1,4 +1,4 @@
-"""`tailored keys ...` (site API keys) and `tailored rollups refresh`."""
+"""`tailored keys ...` (site API keys) and `tailored rollups refresh|rebuild`."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from tailored.cli.common import console, fail, open_state, run, settings_from
 from tailored.errors import AppError
 from tailored.kit.db import transaction
 from tailored.signals import keys as site_keys
+from tailored.signals import rebuild as rebuilding
 from tailored.signals import service
 from tailored.signals.schemas import SiteKeyOut
 
@@ -17,7 +18,10 @@ keys_app = typer.Typer(
     help="Site API keys: a site sends its users' events (and Segment calls) with one.",
     no_args_is_help=True,
 )
-rollups_app = typer.Typer(help="The user_signal_rollups view for dashboards.", no_args_is_help=True)
+rollups_app = typer.Typer(
+    help="Derived signals: the dashboards' view, and recomputing scores and rollups.",
+    no_args_is_help=True,
+)
 
 NameArg = Annotated[str, typer.Argument(help="A name for the site, e.g. docs.example.org.")]
 
@@ -89,3 +93,24 @@ def refresh(ctx: typer.Context) -> None:
             await service.refresh_rollup_view(session)
 
     run(_refresh())
+
+
+@rollups_app.command("rebuild")
+def rebuild(ctx: typer.Context) -> None:
+    """Recompute every learner's scores and rollups, and popularity, from the stored events
+    with the current weights and half-life (after changing either). One transaction: readers
+    see the old figures until it commits."""
+    settings = settings_from(ctx)
+
+    async def _rebuild() -> rebuilding.Rebuilt:
+        async with (
+            open_state(settings) as state,
+            transaction(state.sessionmaker, write=True) as session,
+        ):
+            return await rebuilding.rebuild(session, settings.signals)
+
+    done = run(_rebuild())
+    console.print(
+        f"rebuilt from {done.events:,} events of {done.learners:,} learners "
+        f"({done.reweighted:,} events given new weights)"
+    )

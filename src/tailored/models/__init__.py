@@ -26,6 +26,7 @@ from tailored.models.profiles import (
 from tailored.models.signals import (
     ContentPopularity,
     Outbox,
+    SignalBasis,
     SignalEvent,
     SignalRollup,
     SignalScore,
@@ -37,6 +38,7 @@ from tailored.models.tutor import TutorConversation, TutorMessage
 __all__ = [
     "ContentPopularity",
     "Outbox",
+    "SignalBasis",
     "SignalEvent",
     "SignalRollup",
     "SignalScore",

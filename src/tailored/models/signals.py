@@ -125,6 +125,18 @@ class Outbox(Base):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True, default=None)
 
 
+class SignalBasis(Base):
+    """What the stored scores and rollups were computed with (weights, half-life, landmark):
+    one row. A server started with other settings warns, and `tailored rollups rebuild`
+    recomputes them from the raw events (signals.rebuild)."""
+
+    __tablename__ = "signal_basis"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, default=1)
+    basis: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 def preferences_cache_key(user_id: uuid.UUID) -> str:
     """The learner's preferences snapshot in the cache (a hash of high-confidence traits,
     tailored.signals.structures); profiles drop it on every change."""

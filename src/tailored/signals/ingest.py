@@ -146,7 +146,7 @@ async def store(
     )
 
 
-async def _derive(
+async def derive_rows(
     repo: SignalRepository,
     stored: Sequence[Signal],
     touches: Sequence[dict[str, Any]],
@@ -256,7 +256,9 @@ async def _store_rows(
     ]
     new_ids = await repo.insert_events(rows)
     stored = [s for s in batch if s.id in new_ids]
-    popular = await _derive(repo, stored, touches, config=config, users=users, audiences=audiences)
+    popular = await derive_rows(
+        repo, stored, touches, config=config, users=users, audiences=audiences
+    )
     await repo.add_outbox(
         [
             {

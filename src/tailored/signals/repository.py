@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
 
@@ -14,12 +14,13 @@ from sqlalchemy.sql.elements import ColumnElement
 from tailored.models import (
     ContentPopularity,
     Outbox,
+    SignalBasis,
     SignalEvent,
     SignalRollup,
     SignalScore,
     SiteKey,
 )
-from tailored.models.base import Base
+from tailored.models.base import Base, utcnow
 from tailored.signals import pgbulk
 
 # IN lists carry at most this many values.
@@ -244,6 +245,55 @@ class SignalRepository:
             {"learner": learner},
         )
         return [dict(r._mapping) for r in rows.all()]
+
+    # --- rebuilding the derived tables (signals.rebuild) ----------------------------------------
+
+    async def learners(self) -> list[str]:
+        """Every learner with events, in order."""
+        stmt = select(SignalEvent.learner).distinct().order_by(SignalEvent.learner)
+        return [str(x) for x in await self.session.scalars(stmt)]
+
+    async def events_of(self, learners: Sequence[str]) -> list[SignalEvent]:
+        stmt = select(SignalEvent).where(SignalEvent.learner.in_(list(learners)))
+        return list(await self.session.scalars(stmt.order_by(SignalEvent.learner)))
+
+    async def apply_weights(self, weights: Mapping[str, float]) -> int:
+        """Give stored events of each type the weight `weights` names; how many changed."""
+        changed = 0
+        for kind, weight in sorted(weights.items()):
+            result = await self.session.execute(
+                update(SignalEvent)
+                .where(SignalEvent.type == kind, SignalEvent.weight != weight)
+                .values(weight=weight)
+            )
+            changed += int(getattr(result, "rowcount", 0) or 0)
+        return changed
+
+    async def clear_derived(self) -> None:
+        for model in (SignalScore, SignalRollup, ContentPopularity):
+            await self.session.execute(delete(model))
+
+    async def basis(self) -> dict[str, Any] | None:
+        row = await self.session.get(SignalBasis, 1)
+        return None if row is None else dict(row.basis)
+
+    async def add_basis_if_absent(self, basis: dict[str, Any]) -> None:
+        """Record `basis` unless a row is there (two processes starting at once both try)."""
+        stmt = (
+            self._insert(SignalBasis)
+            .values(id=1, basis=basis, updated_at=utcnow())
+            .on_conflict_do_nothing(index_elements=["id"])
+        )
+        await self.session.execute(stmt)
+
+    async def set_basis(self, basis: dict[str, Any]) -> None:
+        row = await self.session.get(SignalBasis, 1)
+        if row is None:
+            self.session.add(SignalBasis(id=1, basis=basis))
+        else:
+            row.basis = basis
+            row.updated_at = utcnow()
+        await self.session.flush()
 
     # --- one learner's rows as a whole --------------------------------------------------------
 

@@ -62,16 +62,22 @@ async def record_events(
     for s in signals:
         if s.type not in weights:
             raise UnknownEventType(s.type)
-    users = {u for s in signals if (u := user_of(s.learner)) is not None}
-    found = await profiles.profiles_for(session, users)
-    audiences = {
-        s.learner: audience_of(found.get(u))
-        for s in signals
-        if (u := user_of(s.learner)) is not None
-    }
+    audiences = await audiences_for(session, {s.learner for s in signals})
     result = await ingest.store(session, signals, config=config, audiences=audiences, now=now)
     result.inferred_for = await traits.infer(session, result.stored)
     return result
+
+
+async def audiences_for(session: AsyncSession, learners: set[str]) -> dict[str, str]:
+    """The audience each account's popularity counts in (other learners count only for
+    everyone, so they are left out)."""
+    users = {u for learner in learners if (u := user_of(learner)) is not None}
+    found = await profiles.profiles_for(session, users)
+    return {
+        learner: audience_of(found.get(u))
+        for learner in learners
+        if (u := user_of(learner)) is not None
+    }
 
 
 # --- reads for other domains -----------------------------------------------------------------
