@@ -77,6 +77,22 @@ class TestLayers:
                     wrong.append(f"{path.relative_to(PACKAGE)} imports sibling {module}")
         assert wrong == []
 
+    def test_only_signals_reads_the_signal_tables(self) -> None:
+        """Other domains ask signals' service (recommendations' one-round-trip facts, flags'
+        experiment outcomes), so its tables can change without them."""
+        private = {"SignalEvent", "SignalScore", "SignalRollup", "ContentPopularity"}
+        wrong: list[str] = []
+        for path in PACKAGE.rglob("*.py"):
+            if _top(path) in {"signals", "models", "migrations"}:
+                continue
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
+                    "tailored.models"
+                ):
+                    names = {alias.name for alias in node.names} & private
+                    wrong.extend(f"{path.relative_to(PACKAGE)} imports {n}" for n in names)
+        assert wrong == []
+
     def test_benchmarks_import_nothing_from_tests(self) -> None:
         offenders = [
             f"{path.name}: {module}"

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tailored.errors import FlagExists, FlagNotFound, InvalidFlag
-from tailored.flags.repository import ExperimentRepository, FlagRepository
+from tailored.flags.repository import FlagRepository
 from tailored.flags.rules import Evaluation, FlagDef, evaluate
 from tailored.flags.schemas import (
     BOOLEAN_VARIANTS,
@@ -28,6 +28,7 @@ from tailored.flags.schemas import (
 )
 from tailored.models import FeatureFlag
 from tailored.profiles import service as profiles
+from tailored.signals import service as signals
 
 # Profile fields a rule may name (besides `traits.<key>` and whatever the context carries).
 PROFILE_ATTRIBUTES = (
@@ -146,7 +147,7 @@ async def experiment(session: AsyncSession, key: str, version: int | None) -> Ex
     if flag is None:
         raise FlagNotFound()
     version = version or flag.version
-    rows = await ExperimentRepository(session).outcomes(key, version)
+    rows = await signals.experiment_outcomes(session, key, version)
     return ExperimentReport(
         flag=key,
         version=version,

@@ -13,7 +13,6 @@ from tailored.config.signals import SignalsConfig
 from tailored.kit.db import transaction
 from tailored.models import Profile
 from tailored.profiles.schemas import ProfileData
-from tailored.recommendations.repository import learner_facts
 from tailored.recommendations.sources import SEEDS, History, Popular
 from tailored.signals import service as signals
 from tailored.signals.identity import audience_of
@@ -24,7 +23,7 @@ POPULAR_DEPTH = 100
 
 
 async def read_history(session: AsyncSession, learner: str, *, served_within: timedelta) -> History:
-    facts = await learner_facts(
+    facts = await signals.learner_facts(
         session, learner, served_since=datetime.now(UTC) - served_within, engaged=4 * SEEDS
     )
     done = {*facts.completed, *facts.skipped}

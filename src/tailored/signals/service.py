@@ -17,9 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tailored.config.signals import SignalsConfig
 from tailored.models.base import utcnow
 from tailored.profiles import service as profiles
-from tailored.signals import decay, ingest, traits
+from tailored.signals import decay, ingest, queries, traits
 from tailored.signals import merge as merging
 from tailored.signals.identity import ANYONE, audience_of, learner_for_user, user_of
+from tailored.signals.queries import LearnerFacts
 from tailored.signals.repository import SignalRepository
 from tailored.signals.schemas import IngestResult, ProgressOut, RollupOut, ScoreOut, Signal
 
@@ -27,9 +28,11 @@ __all__ = [
     "ANYONE",
     "audience_for",
     "completed",
+    "experiment_outcomes",
     "export_for_user",
     "forget_user",
     "item_scores",
+    "learner_facts",
     "learner_for_user",
     "merge_learner",
     "popularity",
@@ -197,6 +200,20 @@ async def recent_events(
 ) -> list[Any]:
     """The learner's events, newest first."""
     return await SignalRepository(session).events(learner, limit=limit, offset=offset)
+
+
+async def learner_facts(
+    session: AsyncSession, learner: str, *, served_since: datetime, engaged: int
+) -> LearnerFacts:
+    """Completions, skips, what was served since `served_since` and the `engaged` best scores
+    of one learner, in one round trip (what a recommendation list reads)."""
+    return await queries.learner_facts(session, learner, served_since=served_since, engaged=engaged)
+
+
+async def experiment_outcomes(session: AsyncSession, flag: str, version: int) -> list[Any]:
+    """Per variant of a flag's version: exposed learners, completions, bookmarks and view
+    seconds after their first exposure."""
+    return await queries.ExperimentQueries(session).outcomes(flag, version)
 
 
 # --- accounts ----------------------------------------------------------------------------------
