@@ -19,16 +19,16 @@ import math
 import secrets
 import time
 from collections import deque
-from collections.abc import Coroutine, Sequence
+from collections.abc import AsyncIterator, Coroutine, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Row
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from tailored.kit.cache import Cache
-from tailored.kit.db import reading, transaction
+from tailored.kit.db import transaction
 from tailored.stream.brokers import Broker, Message
 from tailored.stream.repository import OutboxRepository
 
@@ -123,7 +123,14 @@ class Relay:
         self._renewed = -math.inf  # monotonic time of the last lease check that held it
         # A mark runs beside the next batch on a connection of its own: a maker bound to one
         # connection (the tests' outer transaction) marks before it reads again.
-        self._pipelined = isinstance(sessionmaker.kw.get("bind"), AsyncEngine)
+        bind = sessionmaker.kw.get("bind")
+        self._pipelined = isinstance(bind, AsyncEngine)
+        self._server = (
+            bind.execution_options(isolation_level="AUTOCOMMIT")
+            if isinstance(bind, AsyncEngine) and bind.dialect.name != "sqlite"
+            else None
+        )
+        self._held: dict[str, AsyncConnection] = {}
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
 
@@ -135,9 +142,34 @@ class Relay:
         await self._mark(await self._publish(rows))
         return len(rows)
 
+    @contextlib.asynccontextmanager
+    async def _session(self, role: str) -> AsyncIterator[AsyncSession]:
+        """A session on the relay's own connection for `role` (read, mark), kept between
+        batches: a pool checkout pings the server first (three round trips), and autocommit
+        saves BEGIN and COMMIT (each statement is one SELECT or one UPDATE). SQLite, and a
+        maker bound to one connection (tests), get a plain transaction."""
+        if self._server is None:
+            async with transaction(self.sessionmaker, write=role == "mark") as session:
+                yield session
+            return
+        conn = self._held.get(role)
+        if conn is None:
+            conn = self._held[role] = await self._server.connect()
+        async with AsyncSession(bind=conn) as session:
+            yield session
+
+    async def _release(self) -> None:
+        """Close the connections kept (after an error they may be broken)."""
+        held, self._held = self._held, {}
+        for conn in held.values():
+            try:
+                await conn.close()
+            except Exception:
+                with contextlib.suppress(Exception):
+                    await conn.invalidate()
+
     async def _read(self, skip: tuple[int, int] | None) -> Sequence[_Row]:
-        # One autocommit SELECT on a server database: no BEGIN/COMMIT round trips.
-        async with reading(self.sessionmaker) as session:
+        async with self._session("read") as session:
             return await OutboxRepository(session).unpublished(self._batch, skip=skip)
 
     async def _publish(self, rows: Sequence[_Row]) -> list[int]:
@@ -152,7 +184,7 @@ class Relay:
         return [m.outbox_id for m in messages]
 
     async def _mark(self, ids: list[int]) -> None:
-        async with transaction(self.sessionmaker, write=True) as session:
+        async with self._session("mark") as session:
             await OutboxRepository(session).mark_published(ids, datetime.now(UTC))
 
     async def drain(self) -> int:
@@ -197,6 +229,7 @@ class Relay:
                 try:
                     if not await self._hold_lease():
                         await marking.settle()
+                        await self._release()
                         await self._pause(self._lease_ttl / 3)
                         continue
                     published = await self._step(marking)
@@ -206,6 +239,7 @@ class Relay:
                 except Exception as exc:
                     # A failed read, publish or mark: start again from the oldest unmarked row.
                     await marking.settle_quietly()
+                    await self._release()
                     failures += 1
                     self.stats.errors += 1
                     self.stats.last_error = f"{type(exc).__name__}: {exc}"
@@ -218,6 +252,7 @@ class Relay:
             await marking.settle_quietly()
         finally:
             marking.abandon()
+            await self._release()
 
     async def _step(self, marking: _Marking) -> int:
         """Read the next rows (past the batch whose mark is in flight), publish them, then
@@ -255,6 +290,7 @@ class Relay:
             except (TimeoutError, asyncio.CancelledError):
                 pass
             self._task = None
+        await self._release()
         if self._cache is not None and await self._cache.get(LEASE_KEY) == self._token:
             await self._cache.delete_if_equals(LEASE_KEY, self._token)
         await self.broker.close()
