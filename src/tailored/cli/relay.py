@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import signal
 from typing import Annotated
@@ -42,6 +43,11 @@ def relay(
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(sig, state.relay.request_stop)
+            # The app's ~200,000 objects from start-up live as long as the process: out of the
+            # collector's sight, a full collection no longer stops the loop for 100-250 ms
+            # (the relay's lag p99 on NATS, where each message leaves a future behind).
+            gc.collect()
+            gc.freeze()
             await state.relay.run()
             return state.relay.stats.published
 

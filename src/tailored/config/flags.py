@@ -30,7 +30,9 @@ class StreamConfig(BaseModel):
     relay_in_serve: bool = True
     # Redis stream key / NATS subject prefix: a message goes to PREFIX.<topic> (tailored.events).
     prefix: str = "tailored"
-    # Rows read and published per round, and the pause when the outbox is empty.
+    # Rows read and published per round, and the time from one read to the next while fewer
+    # than batch_size rows wait (the round's own work counts toward it; a full round reads
+    # again at once).
     batch_size: int = Field(default=500, ge=1, le=10_000)
     poll_seconds: float = Field(default=0.02, gt=0)
     # Redis Streams: approximate cap per stream (MAXLEN ~); 0 keeps everything.
