@@ -35,8 +35,10 @@ class StreamConfig(BaseModel):
     # again at once).
     batch_size: int = Field(default=500, ge=1, le=10_000)
     poll_seconds: float = Field(default=0.02, gt=0)
-    # Redis Streams: approximate cap per stream (MAXLEN ~); 0 keeps everything.
+    # Redis Streams: approximate cap per stream (MAXLEN ~); 0 keeps everything. How long an
+    # event id is remembered to drop a republished one (a key per message: ~100 bytes each).
     redis_maxlen: int = Field(default=1_000_000, ge=0)
+    redis_duplicate_window_seconds: float = Field(default=600.0, gt=0)
     # `tailored cleanup` deletes outbox rows published longer ago than this (unpublished rows
     # are never deleted).
     retention_hours: float = Field(default=24.0, gt=0)

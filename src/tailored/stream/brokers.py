@@ -3,9 +3,8 @@ JetStream (`nats://`) or in-process (`memory://`).
 
 Every broker drops a message it already has, so a relay that crashed after publishing and
 before marking its rows publishes them again harmlessly:
-- Redis: the entry id is the outbox row id (`<id>-0`); a script adds a batch and skips ids at
-  or below the stream's top entry, which are exactly republished ones (a relay publishes in id
-  order).
+- Redis: a script adds a batch, skipping event ids it saw within the duplicate window (a
+  `SET NX PX` key per message); entry ids are Redis's own.
 - NATS: `Nats-Msg-Id` is the event id; JetStream ignores repeats within the duplicate window.
 - memory: a set of the event ids it holds.
 """
@@ -99,23 +98,23 @@ class MemoryBroker:
         return None
 
 
-# One call per stream per batch: entries whose id is not above the stream's top are repeats.
-# Atomic, one round trip, and one command to pack instead of one per message.
+# One call per stream per batch. A message whose event id was published within the window is
+# a repeat (its `seen` key is there); others are added with a Redis-assigned entry id. Entry
+# ids are not taken from the outbox: a row that commits after a higher id was published (two
+# concurrent writers) must still be added, after it. KEYS: the stream, then each message's
+# seen key; ARGV: maxlen, window in ms, then (event id, learner, payload) per message.
 _XADD_BATCH = """
-local top = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
-local last = -1
-if #top > 0 then last = tonumber(string.match(top[1][1], '^(%d+)')) end
-local maxlen = tonumber(ARGV[1])
+local maxlen, window = tonumber(ARGV[1]), ARGV[2]
 local stored = 0
-for i = 2, #ARGV, 4 do
-  if tonumber(ARGV[i]) > last then
-    local id = ARGV[i] .. '-0'
+for k = 2, #KEYS do
+  local i = 3 + (k - 2) * 3
+  if redis.call('SET', KEYS[k], '1', 'NX', 'PX', window) then
     if maxlen > 0 then
-      redis.call('XADD', KEYS[1], 'MAXLEN', '~', maxlen, id,
-                 'id', ARGV[i + 1], 'learner', ARGV[i + 2], 'payload', ARGV[i + 3])
+      redis.call('XADD', KEYS[1], 'MAXLEN', '~', maxlen, '*',
+                 'id', ARGV[i], 'learner', ARGV[i + 1], 'payload', ARGV[i + 2])
     else
-      redis.call('XADD', KEYS[1], id,
-                 'id', ARGV[i + 1], 'learner', ARGV[i + 2], 'payload', ARGV[i + 3])
+      redis.call('XADD', KEYS[1], '*',
+                 'id', ARGV[i], 'learner', ARGV[i + 1], 'payload', ARGV[i + 2])
     end
     stored = stored + 1
   end
@@ -127,24 +126,33 @@ return stored
 class RedisBroker:
     name = "redis"
 
-    def __init__(self, url: str, *, prefix: str, maxlen: int) -> None:
+    def __init__(self, url: str, *, prefix: str, maxlen: int, window: float = 600.0) -> None:
         self._redis: Redis = Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2)
         self._script = self._redis.register_script(_XADD_BATCH)
         self._prefix = prefix
         self._maxlen = maxlen
+        self._window_ms = max(1, round(window * 1000))
 
     def key(self, topic: str) -> str:
         return f"{self._prefix}.{topic}"
 
+    def seen_key(self, topic: str, event_id: str) -> str:
+        # The stream's name as a hash tag: on a Redis Cluster both keys of a call share a slot.
+        return f"{{{self.key(topic)}}}:seen:{event_id}"
+
     async def publish(self, messages: list[Message]) -> Published:
-        by_topic: dict[str, list[Any]] = {}
+        by_topic: dict[str, list[Message]] = {}
         for m in messages:
-            by_topic.setdefault(m.topic, []).extend((m.outbox_id, m.event_id, m.learner, m.body))
+            by_topic.setdefault(m.topic, []).append(m)
         done = Published()
-        for topic, args in by_topic.items():
-            stored = int(await self._script(keys=[self.key(topic)], args=[self._maxlen, *args]))
+        for topic, group in by_topic.items():
+            keys = [self.key(topic), *(self.seen_key(topic, m.event_id) for m in group)]
+            args: list[Any] = [self._maxlen, self._window_ms]
+            for m in group:
+                args += [m.event_id, m.learner, m.body]
+            stored = int(await self._script(keys=keys, args=args))
             done.stored += stored
-            done.duplicates += len(args) // 4 - stored
+            done.duplicates += len(group) - stored
         return done
 
     async def close(self) -> None:
@@ -230,7 +238,12 @@ def broker_url(config: StreamConfig, cache_url: str) -> str:
 def create_broker(url: str, config: StreamConfig) -> Broker:
     scheme = url.split("://", 1)[0]
     if scheme in ("redis", "rediss"):
-        return RedisBroker(url, prefix=config.prefix, maxlen=config.redis_maxlen)
+        return RedisBroker(
+            url,
+            prefix=config.prefix,
+            maxlen=config.redis_maxlen,
+            window=config.redis_duplicate_window_seconds,
+        )
     if scheme == "nats":
         return NatsBroker(
             url,
