@@ -10,8 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tailored.config.translation import TranslationConfig
-from tailored.models import RequestLog
+from tailored.models import RequestLog, Role
+from tailored.signals import service as signals
 from tailored.state import AppState
+from tests.fixtures.accounts import create_logged_in_user
+from tests.flags.conftest import create_flag
 from tests.translation.conftest import COMPLETE, URDU_INTRO, learner
 
 SAMPLE = "/api/chapters/sample/translate"
@@ -62,6 +65,34 @@ class TestMachinePath:
             ("personalize", "success", me["id"]),  # personalize-then-translate, step one
             ("translate", "success", me["id"]),
             ("translate", "success", "None"),  # the public translation
+        ]
+
+    async def test_the_personalization_flag_picks_the_adapter_here_too(
+        self, client: httpx.AsyncClient, state: AppState
+    ) -> None:
+        _admin, admin = await create_logged_in_user(state, client, role=Role.admin)
+        await create_flag(
+            client,
+            admin,
+            key=state.settings.flags.personalization_flag,
+            kind="variant",
+            variants={"rules": "rules", "llm": "llm"},
+            default_variant="rules",
+            rollout={"rules": 100, "llm": 0},
+        )
+        headers = await learner(client, state)
+        me = (await client.get("/api/me", headers=headers)).json()
+        response = await client.post(
+            SAMPLE, params={"lang": "es", "personalized": "true"}, headers=headers
+        )
+        assert response.status_code == 200, response.text
+        assert response.json()["path"] == "personalized+machine"
+        # The flag was evaluated for this learner: the exposure is recorded as a signal.
+        await state.exposures.flush()
+        async with state.sessionmaker() as session:
+            events = await signals.recent_events(session, me["id"])
+        assert [dict(e.meta) for e in events if e.type == "exposure"] == [
+            {"flag": state.settings.flags.personalization_flag, "variant": "rules", "version": 1}
         ]
 
     async def test_learners_with_the_same_needs_share_one_translation(

@@ -7,7 +7,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import AfterValidator
 
 from tailored.content.endpoints import CHAPTER_ERRORS, ChapterBrief, ChapterDep
-from tailored.deps import PersonalizerDep, StateDep, get_current_user_brief
+from tailored.deps import StateDep, get_current_user_brief
 from tailored.derived.schemas import api_fields
 from tailored.errors import (
     ChapterNotFound,
@@ -21,6 +21,7 @@ from tailored.errors import (
 from tailored.kit.languages import LANGUAGE_CODE_PATTERN, validate_language
 from tailored.markdown.render import render_html_async
 from tailored.personalization.service import learner_profile_briefly
+from tailored.signals.identity import learner_for_user
 from tailored.translation import service
 from tailored.translation.engine import Translator
 from tailored.translation.results import Translated
@@ -74,7 +75,6 @@ async def translate(
     lang: Language,
     state: StateDep,
     translator: TranslatorDep,
-    personalizer: PersonalizerDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_optional_bearer)],
     personalized: Annotated[
         bool,
@@ -94,6 +94,8 @@ async def translate(
             raise NotAuthenticated()
         user = await get_current_user_brief(state, credentials)
         profile = await learner_profile_briefly(state.sessionmaker, state.cache, user)
+        # The personalization flag, when set, picks this learner's adapter, as on personalize.
+        personalizer = await state.personalizer_for(learner_for_user(user.id), profile)
         result = await service.translate_for_learner(
             personalizer, translator, chapter, user.id, profile, lang
         )
