@@ -1,7 +1,8 @@
-"""PostgreSQL's fast path for a batch: each table's rows go as one array per column in a single
-`INSERT ... SELECT FROM unnest(...)` statement — one statement and one plan per table per batch,
-instead of one execution per row (asyncpg's executemany). SQLite uses executemany
-(repository.py); both give the same rows.
+"""PostgreSQL's fast path for rows written outside a batch of events (merging a visitor into
+an account, profile and trait messages): each table's rows go as one array per column in a
+single `INSERT ... SELECT FROM unnest(...)` statement — one statement and one plan per table,
+instead of one execution per row (asyncpg's executemany). A batch of events is one statement
+of its own (pgbatch.py). SQLite uses executemany (repository.py); both give the same rows.
 """
 
 from __future__ import annotations
@@ -14,20 +15,6 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 # table → (column, PostgreSQL type) in insert order; "json" columns travel as text.
-EVENTS = (
-    ("id", "text"),
-    ("learner", "text"),
-    ("user_id", "uuid"),
-    ("type", "text"),
-    ("content_id", "text"),
-    ("content_type", "text"),
-    ("session_id", "text"),
-    ("metadata", "json"),
-    ("weight", "float8"),
-    ("occurred_at", "timestamptz"),
-    ("received_at", "timestamptz"),
-    ("source", "text"),
-)
 SCORES = (
     ("learner", "text"),
     ("content_id", "text"),
@@ -62,7 +49,6 @@ OUTBOX = (
 )
 
 TAILS = {
-    "events": "ON CONFLICT (id) DO NOTHING RETURNING id",
     "signal_scores": (
         "ON CONFLICT (learner, content_id) DO UPDATE SET"
         " scaled = signal_scores.scaled + excluded.scaled,"
@@ -84,7 +70,6 @@ TAILS = {
     "outbox": "ON CONFLICT (event_id) DO NOTHING",
 }
 COLUMNS = {
-    "events": EVENTS,
     "signal_scores": SCORES,
     "signal_rollups": ROLLUPS,
     "content_popularity": POPULARITY,

@@ -47,11 +47,10 @@ class SignalRepository:
     # --- writing ----------------------------------------------------------------------------
 
     async def insert_events(self, rows: Sequence[dict[str, Any]]) -> set[str]:
-        """Insert events, ignoring ids already stored; the ids that were new."""
+        """Insert events, ignoring ids already stored; the ids that were new. (SQLite's path:
+        PostgreSQL stores a batch in one statement, pgbatch.py.)"""
         if not rows:
             return set()
-        if self.postgres:
-            return set(await pgbulk.write(self.session, "events", rows))
         stmt = (
             self._insert(SignalEvent)
             .on_conflict_do_nothing(index_elements=["id"])

@@ -10,6 +10,7 @@ import base64
 import binascii
 import json
 import zlib
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter, BackgroundTasks, Request
@@ -176,51 +177,31 @@ async def batch(
     return await _ingest(request, session, settings, cache, background, single=None)
 
 
-@router.post("/track", responses=_ERRORS)
-async def track(
-    request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    cache: CacheDep,
-    background: BackgroundTasks,
-) -> dict[str, Any]:
-    """Segment's track call; the event name maps to a signal type (signals.segment_events)."""
-    return await _ingest(request, session, settings, cache, background, single="track")
+# Segment's single-message calls: the same intake, the message's type implied by the path.
+SINGLE_CALLS = {
+    "track": "Segment's track call; the event name maps to a signal type (signals.segment_events).",
+    "page": "Segment's page call: a view of the chapter its path (or properties.content_id) names.",
+    "identify": "Segment's identify call: with userId and anonymousId, the visitor's events "
+    "move to the user (sign-in).",
+    "alias": "Segment's alias call: the history under `previousId` (an anonymous id or a "
+    "former user id) moves to `userId`.",
+}
 
 
-@router.post("/page", responses=_ERRORS)
-async def page(
-    request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    cache: CacheDep,
-    background: BackgroundTasks,
-) -> dict[str, Any]:
-    """Segment's page call: a view of the chapter its path (or properties.content_id) names."""
-    return await _ingest(request, session, settings, cache, background, single="page")
+def _single_call(kind: str) -> Callable[..., Awaitable[dict[str, Any]]]:
+    async def call(
+        request: Request,
+        session: SessionDep,
+        settings: SettingsDep,
+        cache: CacheDep,
+        background: BackgroundTasks,
+    ) -> dict[str, Any]:
+        return await _ingest(request, session, settings, cache, background, single=kind)
+
+    call.__doc__ = SINGLE_CALLS[kind]
+    call.__name__ = kind
+    return call
 
 
-@router.post("/identify", responses=_ERRORS)
-async def identify(
-    request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    cache: CacheDep,
-    background: BackgroundTasks,
-) -> dict[str, Any]:
-    """Segment's identify call: with userId and anonymousId, the visitor's events move to
-    the user (sign-in)."""
-    return await _ingest(request, session, settings, cache, background, single="identify")
-
-
-@router.post("/alias", responses=_ERRORS)
-async def alias(
-    request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    cache: CacheDep,
-    background: BackgroundTasks,
-) -> dict[str, Any]:
-    """Segment's alias call: the history under `previousId` (an anonymous id or a former
-    user id) moves to `userId`."""
-    return await _ingest(request, session, settings, cache, background, single="alias")
+for _kind in SINGLE_CALLS:
+    router.post(f"/{_kind}", responses=_ERRORS, name=_kind)(_single_call(_kind))
