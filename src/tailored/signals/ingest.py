@@ -1,6 +1,6 @@
-"""Storing a batch of events in one transaction: dedup, view collapsing, then the event rows,
-per-item scores, rollups, popularity and outbox messages — a handful of statements per batch
-whatever its size."""
+"""Storing a batch of events in the caller's transaction: dedup, view collapsing, then the
+event rows, per-item scores, rollups, popularity and outbox messages — whatever the batch's size,
+one statement on PostgreSQL (pgbatch.py) and a handful on SQLite (`_store_rows`)."""
 
 from __future__ import annotations
 
