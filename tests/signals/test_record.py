@@ -44,6 +44,21 @@ class TestRecord:
         assert count == 1
         assert await service.completed(session, learner) == ["intro"]
 
+    async def test_a_retried_view_is_a_duplicate_not_a_collapsed_view(
+        self, session: AsyncSession
+    ) -> None:
+        """Without the cache's dedup set (this path never asks it), the stored view is within
+        the window of its own retry: it must still count as the duplicate it is."""
+        config = SignalsConfig(view_collapse_seconds=600)
+        learner = learner_for_anonymous("k1", uuid.uuid4().hex)
+        view = sig(learner, "view", "intro", T0)
+        assert (await service.record_events(session, [view], config=config)).inserted == 1
+        again = await service.record_events(session, [view], config=config)
+        assert (again.inserted, again.duplicates, again.collapsed) == (0, 1, 0)
+        near = sig(learner, "view", "intro", T0 + timedelta(minutes=3))
+        other = await service.record_events(session, [view, near], config=config)
+        assert (other.inserted, other.duplicates, other.collapsed) == (0, 1, 1)
+
     async def test_views_within_the_window_collapse_in_any_order(
         self, session: AsyncSession
     ) -> None:

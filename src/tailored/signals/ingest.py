@@ -120,6 +120,12 @@ async def store(
     last = await repo.last_views(pairs) if config.view_collapse_seconds else {}
     window = timedelta(seconds=config.view_collapse_seconds)
     batch, folded = _collapse_views(batch, last, window)
+    if folded:
+        # A retried view collapses against itself once stored: it is a duplicate, not a view
+        # within the window (the cache's dedup set usually catches it first, not always).
+        stored_already = await repo.existing_ids([s.id for s in folded])
+        repeats += len(stored_already)
+        folded = [s for s in folded if s.id not in stored_already]
     collapsed = len(folded)
     users = {s.learner: user_of(s.learner) for s in (*batch, *folded)}
     # A collapsed view is not an event, but it is still the latest thing the learner opened.

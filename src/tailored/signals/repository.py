@@ -59,6 +59,15 @@ class SignalRepository:
         result = await self.session.execute(stmt, list(rows))
         return set(result.scalars().all())
 
+    async def existing_ids(self, ids: Sequence[str]) -> set[str]:
+        """Which of these event ids are stored."""
+        found: set[str] = set()
+        for start in range(0, len(ids), _CHUNK):
+            chunk = list(ids[start : start + _CHUNK])
+            stmt = select(SignalEvent.id).where(SignalEvent.id.in_(chunk))
+            found.update(str(i) for i in await self.session.scalars(stmt))
+        return found
+
     async def last_views(self, pairs: set[tuple[str, str]]) -> dict[tuple[str, str], datetime]:
         """When each (learner, content) pair was last viewed, for the pairs that were."""
         if not pairs:
