@@ -25,7 +25,6 @@ from tailored.errors import AdminRequired, NotAuthenticated, UserNotFound
 from tailored.kit.cache import Cache
 from tailored.kit.db import begin_writing, transaction
 from tailored.models import Role, User
-from tailored.personalization.engine import Personalizer
 from tailored.state import AppState
 
 
@@ -73,12 +72,6 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 CacheDep = Annotated[Cache, Depends(get_cache)]
 
-
-async def get_personalizer(state: StateDep) -> Personalizer:
-    return state.personalizer
-
-
-PersonalizerDep = Annotated[Personalizer, Depends(get_personalizer)]
 
 _optional_bearer = HTTPBearer(auto_error=False, description="token from POST /api/auth/login")
 # The bearer credentials if any, unchecked (the hot route checks them itself, after the chapter).

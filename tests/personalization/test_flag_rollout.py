@@ -92,16 +92,16 @@ async def _learner(client: httpx.AsyncClient, state: AppState) -> tuple[str, dic
 
 
 async def _adapter_flag(
-    client: httpx.AsyncClient, admin: dict[str, str], llm_percent: float
+    client: httpx.AsyncClient,
+    admin: dict[str, str],
+    llm_percent: float | None = None,
+    **body: Any,
 ) -> dict[str, Any]:
+    """The adapter flag, rolled out to `llm_percent` % on the LLM (and whatever `body` adds)."""
+    if llm_percent is not None:
+        body["rollout"] = {"llm": llm_percent, "rules": 100 - llm_percent}
     return await create_flag(
-        client,
-        admin,
-        key=FLAG,
-        kind="variant",
-        variants=ADAPTERS,
-        default_variant="rules",
-        rollout={"llm": llm_percent, "rules": 100 - llm_percent},
+        client, admin, key=FLAG, kind="variant", variants=ADAPTERS, default_variant="rules", **body
     )
 
 
@@ -238,13 +238,9 @@ class TestRollout:
     ) -> None:
         client, state = llm_app
         admin = await _admin(client, state)
-        await create_flag(
+        await _adapter_flag(
             client,
             admin,
-            key=FLAG,
-            kind="variant",
-            variants=ADAPTERS,
-            default_variant="rules",
             rules=[
                 {
                     "when": [{"attribute": "traits.pace", "op": "in", "values": ["fast"]}],

@@ -68,13 +68,6 @@ def _translated(
     return wrapper
 
 
-def _score(value: float) -> str:
-    """A score bound as Redis writes it (infinities as -inf / +inf)."""
-    if math.isinf(value):
-        return "+inf" if value > 0 else "-inf"
-    return repr(value)
-
-
 def _ms(ttl: float) -> int:
     # Rounding up keeps a tiny TTL from becoming 0, which Redis rejects.
     return max(1, math.ceil(ttl * 1000))

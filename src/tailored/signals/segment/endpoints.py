@@ -165,30 +165,33 @@ async def _merges(session: SessionDep, site: Site, parsed: segment.Parsed) -> li
 _ERRORS = error_responses(InvalidSiteKey, BadRequest, BodyTooLarge)
 
 
-@router.post("/batch", responses=_ERRORS)
-async def batch(
-    request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    cache: CacheDep,
-    background: BackgroundTasks,
-) -> dict[str, Any]:
-    """Segment's batch call: `{"batch": [track | page | identify ...]}`."""
-    return await _ingest(request, session, settings, cache, background, single=None)
-
-
-# Segment's single-message calls: the same intake, the message's type implied by the path.
-SINGLE_CALLS = {
-    "track": "Segment's track call; the event name maps to a signal type (signals.segment_events).",
-    "page": "Segment's page call: a view of the chapter its path (or properties.content_id) names.",
-    "identify": "Segment's identify call: with userId and anonymousId, the visitor's events "
-    "move to the user (sign-in).",
-    "alias": "Segment's alias call: the history under `previousId` (an anonymous id or a "
-    "former user id) moves to `userId`.",
+# Segment's calls: one intake; a single-message call's type is implied by its path.
+CALLS: dict[str, tuple[str | None, str]] = {
+    "batch": (None, 'Segment\'s batch call: `{"batch": [track | page | identify ...]}`.'),
+    "track": (
+        "track",
+        "Segment's track call; the event name maps to a signal type (signals.segment_events).",
+    ),
+    "page": (
+        "page",
+        "Segment's page call: a view of the chapter its path (or properties.content_id) names.",
+    ),
+    "identify": (
+        "identify",
+        "Segment's identify call: with userId and anonymousId, the visitor's events move to "
+        "the user (sign-in).",
+    ),
+    "alias": (
+        "alias",
+        "Segment's alias call: the history under `previousId` (an anonymous id or a former "
+        "user id) moves to `userId`.",
+    ),
 }
 
 
-def _single_call(kind: str) -> Callable[..., Awaitable[dict[str, Any]]]:
+def _call(name: str) -> Callable[..., Awaitable[dict[str, Any]]]:
+    single, doc = CALLS[name]
+
     async def call(
         request: Request,
         session: SessionDep,
@@ -196,12 +199,12 @@ def _single_call(kind: str) -> Callable[..., Awaitable[dict[str, Any]]]:
         cache: CacheDep,
         background: BackgroundTasks,
     ) -> dict[str, Any]:
-        return await _ingest(request, session, settings, cache, background, single=kind)
+        return await _ingest(request, session, settings, cache, background, single=single)
 
-    call.__doc__ = SINGLE_CALLS[kind]
-    call.__name__ = kind
+    call.__doc__ = doc
+    call.__name__ = name
     return call
 
 
-for _kind in SINGLE_CALLS:
-    router.post(f"/{_kind}", responses=_ERRORS, name=_kind)(_single_call(_kind))
+for _name in CALLS:
+    router.post(f"/{_name}", responses=_ERRORS, name=_name)(_call(_name))
